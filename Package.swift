@@ -1,0 +1,102 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Faultline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "faultline", targets: ["faultline"]),
+        .library(name: "FaultProxy", targets: ["FaultProxy"]),
+        .library(name: "FaultProfiles", targets: ["FaultProfiles"]),
+        .library(name: "ProxyControl", targets: ["ProxyControl"]),
+        .library(name: "MockComfy", targets: ["MockComfy"]),
+        .library(name: "ComfyClient", targets: ["ComfyClient"]),
+        .library(name: "FaultHarness", targets: ["FaultHarness"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        .target(
+            name: "FaultProxy",
+            dependencies: ["CLibUV"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FaultProfiles",
+            dependencies: ["FaultProxy", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ProxyControl",
+            dependencies: [
+                "FaultProxy", "FaultProfiles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MockComfy",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ComfyClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FaultHarness",
+            dependencies: ["FaultProxy", "FaultProfiles", "MockComfy", "ComfyClient", "ProxyControl"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "faultline",
+            dependencies: [
+                "FaultProxy", "FaultProfiles", "ProxyControl", "MockComfy", "ComfyClient", "FaultHarness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV"], swiftSettings: strict),
+        .testTarget(name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy"], swiftSettings: strict),
+        .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy"], swiftSettings: strict),
+        .testTarget(
+            name: "MockComfyTests",
+            dependencies: [
+                "MockComfy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy"], swiftSettings: strict),
+        .testTarget(name: "FaultHarnessTests", dependencies: ["FaultHarness"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,12 @@
+#ifndef FAULTLINE_CLIBUV_SHIM_H
+#define FAULTLINE_CLIBUV_SHIM_H
+#include <uv.h>
+#include <sys/timerfd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <unistd.h>
+#include <errno.h>
+#endif

@@ -1,0 +1,1 @@
+// Placeholder until the ComfyClient module lands; replaced by its first real file.

@@ -1,0 +1,1 @@
+// Placeholder until the FaultProfiles module lands; replaced by its first real file.

@@ -1,0 +1,1 @@
+// Placeholder until FaultProfilesTests has tests.

@@ -1,0 +1,1 @@
+// Placeholder until ProxyControlTests has tests.

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MockComfy", targets: ["MockComfy"]),
         .library(name: "ComfyClient", targets: ["ComfyClient"]),
         .library(name: "FaultHarness", targets: ["FaultHarness"]),
+        .library(name: "ChildProcess", targets: ["ChildProcess"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -72,31 +73,35 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ChildProcess",
+            swiftSettings: strict
+        ),
+        .target(
             name: "FaultHarness",
-            dependencies: ["FaultProxy", "FaultProfiles", "MockComfy", "ComfyClient", "ProxyControl"],
+            dependencies: ["FaultProxy", "FaultProfiles", "MockComfy", "ComfyClient", "ProxyControl", "ChildProcess"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "faultline",
             dependencies: [
-                "FaultProxy", "FaultProfiles", "ProxyControl", "MockComfy", "ComfyClient", "FaultHarness",
+                "FaultProxy", "FaultProfiles", "ProxyControl", "MockComfy", "ComfyClient", "FaultHarness", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV"], swiftSettings: strict),
-        .testTarget(name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy"], swiftSettings: strict),
-        .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy"], swiftSettings: strict),
+        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess"], swiftSettings: strict),
+        .testTarget(name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"], swiftSettings: strict),
+        .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy", "ChildProcess"], swiftSettings: strict),
         .testTarget(
             name: "MockComfyTests",
             dependencies: [
-                "MockComfy",
+                "MockComfy", "ChildProcess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy"], swiftSettings: strict),
+        .testTarget(name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy", "ChildProcess"], swiftSettings: strict),
         .testTarget(name: "FaultHarnessTests", dependencies: ["FaultHarness"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,118 @@
+import CLibUV
+import Foundation
+import Synchronization
+
+/// One libuv loop running on its own thread, and the only door into it from other threads.
+///
+/// Every libuv call happens on the loop thread. Other threads enqueue commands, closures that receive the
+/// loop-confined `Worker`, and wake the loop with `uv_async_send`, the one libuv call that is thread-safe.
+/// `@unchecked Sendable`: the handle pointers are only dereferenced on the loop thread, except for
+/// `uv_async_send`, and the command queue is guarded by a mutex.
+final class LoopThread: @unchecked Sendable {
+  typealias Command = @Sendable (Worker) -> Void
+
+  private let commands = Mutex<[Command]>([])
+  private let wakeup: UnsafeMutablePointer<uv_async_t>
+  private let loop: UnsafeMutablePointer<uv_loop_t>
+  private let stopped = Mutex<Bool>(false)
+  private let finished = DispatchSemaphore(value: 0)
+  /// Only touched on the loop thread.
+  private var worker: Worker?
+  let index: Int
+
+  /// Starts the thread and returns once its loop is ready to take commands.
+  init(index: Int, name: String) throws {
+    self.index = index
+    loop = .allocate(capacity: 1)
+    wakeup = .allocate(capacity: 1)
+    let status = uv_loop_init(loop)
+    guard status == 0 else {
+      loop.deallocate()
+      wakeup.deallocate()
+      throw ProxyError.libuv(operation: "uv_loop_init", code: status)
+    }
+    uv_async_init(loop, wakeup) { handle in
+      guard let handle, let data = handle.pointee.data else { return }
+      Unmanaged<LoopThread>.fromOpaque(data).takeUnretainedValue().drain()
+    }
+    // The async handle holds the LoopThread until it is closed in `stop`.
+    wakeup.pointee.data = Unmanaged.passRetained(self).toOpaque()
+    let ready = DispatchSemaphore(value: 0)
+    let thread = Thread { [self] in
+      worker = Worker(loop: loop, thread: self)
+      ready.signal()
+      uv_run(loop, UV_RUN_DEFAULT)
+      worker?.finishShutdown()
+      worker = nil
+      uv_loop_close(loop)
+      loop.deallocate()
+      finished.signal()
+    }
+    thread.name = name
+    thread.stackSize = 1 << 20
+    thread.start()
+    ready.wait()
+  }
+
+  /// Runs `command` on the loop thread soon; never blocks.
+  func execute(_ command: @escaping Command) {
+    let accepted = stopped.withLock { isStopped in
+      if isStopped { return false }
+      commands.withLock { $0.append(command) }
+      return true
+    }
+    if accepted { uv_async_send(wakeup) }
+  }
+
+  /// Runs `body` on the loop thread and returns its result.
+  func run<T: Sendable>(_ body: @escaping @Sendable (Worker) throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      execute { worker in
+        continuation.resume(with: Result { try body(worker) })
+      }
+    }
+  }
+
+  /// Runs `body` on the loop thread; `body` resumes the continuation when its work completes, possibly later.
+  func runAsync<T: Sendable>(
+    _ body: @escaping @Sendable (Worker, CheckedContinuation<T, any Error>) -> Void
+  ) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      execute { worker in body(worker, continuation) }
+    }
+  }
+
+  /// Closes every handle of the loop, lets the loop end, and waits for the thread to finish.
+  func stop() {
+    let first = stopped.withLock { isStopped in
+      defer { isStopped = true }
+      return !isStopped
+    }
+    guard first else { return }
+    commands.withLock { queue in
+      queue.append { worker in worker.beginShutdown() }
+    }
+    uv_async_send(wakeup)
+    finished.wait()
+  }
+
+  private func drain() {
+    let batch = commands.withLock { queue in
+      defer { queue.removeAll(keepingCapacity: true) }
+      return queue
+    }
+    guard let worker else { return }
+    for command in batch { command(worker) }
+  }
+
+  /// Called by the worker at the very end of shutdown, on the loop thread.
+  func closeWakeup() {
+    uv_close(UnsafeMutableRawPointer(wakeup).assumingMemoryBound(to: uv_handle_t.self)) { handle in
+      guard let handle else { return }
+      if let data = handle.pointee.data {
+        Unmanaged<LoopThread>.fromOpaque(data).release()
+      }
+      UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_async_t.self).deallocate()
+    }
+  }
+}

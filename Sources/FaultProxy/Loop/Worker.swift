@@ -1,0 +1,108 @@
+import CLibUV
+import Glibc
+
+/// The state of one loop thread: its buffer pool, precise timers, listeners and connections.
+///
+/// Loop-confined: created on the loop thread and only touched there, through `LoopThread` commands or
+/// libuv callbacks.
+final class Worker {
+  let loop: UnsafeMutablePointer<uv_loop_t>
+  unowned let thread: LoopThread
+  private(set) var pool = BufferPool(bufferSize: 64 * 1024, maxFree: 64)
+  let scheduler: PreciseScheduler
+  var configuration = EngineConfiguration()
+  private(set) var listeners: [UInt64: ProxyListener] = [:]
+  private var pairs: [UInt64: [ObjectIdentifier: ConnectionPair]] = [:]
+  private var shuttingDown = false
+
+  init(loop: UnsafeMutablePointer<uv_loop_t>, thread: LoopThread) {
+    self.loop = loop
+    self.thread = thread
+    // A loop without precise timers cannot run faults; failing here is a broken system, not bad input.
+    do {
+      scheduler = try PreciseScheduler(loop: loop)
+    } catch {
+      fatalError("cannot create the loop's timer: \(error)")
+    }
+  }
+
+  /// Applies engine tuning; called once before any connection exists.
+  func configure(_ configuration: EngineConfiguration) {
+    self.configuration = configuration
+    pool = BufferPool(bufferSize: configuration.readBufferSize, maxFree: 64)
+  }
+
+  // MARK: Listeners
+
+  func addListener(_ listener: ProxyListener, for proxy: UInt64) {
+    listeners[proxy] = listener
+  }
+
+  func removeListener(for proxy: UInt64) -> ProxyListener? {
+    listeners.removeValue(forKey: proxy)
+  }
+
+  // MARK: Connections
+
+  /// Takes over an accepted client socket and starts proxying it.
+  func adopt(client: TCPConnection, proxy: ProxyState, index: UInt64) {
+    guard !shuttingDown else {
+      client.close()
+      return
+    }
+    guard let upstream = try? TCPConnection(loop: loop, pool: pool) else {
+      // No socket for the upstream side: the system is out of descriptors; cut the client off.
+      client.closeWithReset()
+      return
+    }
+    let pair = ConnectionPair(
+      worker: self, proxy: proxy, client: client, upstream: upstream, index: index)
+    pairs[proxy.id, default: [:]][ObjectIdentifier(pair)] = pair
+    pair.start()
+  }
+
+  /// Takes over a socket accepted on another loop, given as a duplicated file descriptor.
+  func adopt(fileDescriptor: Int32, proxy: ProxyState, index: UInt64) {
+    do {
+      let client = try TCPConnection(loop: loop, pool: pool)
+      let status = uv_tcp_open(client.handle, fileDescriptor)
+      guard status == 0 else {
+        Glibc.close(fileDescriptor)
+        client.close()
+        return
+      }
+      adopt(client: client, proxy: proxy, index: index)
+    } catch {
+      Glibc.close(fileDescriptor)
+    }
+  }
+
+  func pairDidFinish(_ pair: ConnectionPair) {
+    pairs[pair.proxy.id]?[ObjectIdentifier(pair)] = nil
+    if pairs[pair.proxy.id]?.isEmpty == true { pairs[pair.proxy.id] = nil }
+  }
+
+  func connections(of proxy: UInt64) -> [ConnectionPair] {
+    pairs[proxy].map { Array($0.values) } ?? []
+  }
+
+  /// Closes every connection of a proxy (FIN, or RST when unread data remains).
+  func closeConnections(of proxy: UInt64) {
+    for pair in connections(of: proxy) { pair.closeBoth() }
+  }
+
+  // MARK: Shutdown
+
+  func beginShutdown() {
+    shuttingDown = true
+    for listener in listeners.values { listener.close() }
+    listeners.removeAll()
+    for proxy in pairs.keys { closeConnections(of: proxy) }
+    scheduler.close()
+    thread.closeWakeup()
+  }
+
+  func finishShutdown() {
+    pairs.removeAll()
+  }
+}

@@ -1,0 +1,171 @@
+/// One direction of a proxied connection: reads from `source`, passes chunks through the fault stages in
+/// order, and writes what comes out to `sink`.
+///
+/// Backpressure: when the bytes held by stages plus the bytes queued for the sink pass the high-water mark,
+/// the source is no longer read; reading resumes below the low-water mark. Loop-confined.
+final class Pipe: ChunkSink {
+  /// Why the source is not being read; it is read only when the set is empty.
+  struct PauseReasons: OptionSet {
+    let rawValue: UInt8
+    static let notConnected = PauseReasons(rawValue: 1)
+    static let backpressure = PauseReasons(rawValue: 2)
+    static let fault = PauseReasons(rawValue: 4)
+  }
+
+  let direction: Direction
+  unowned let pair: ConnectionPair
+  let source: TCPConnection
+  let sink: TCPConnection
+  private(set) var stages: [any FaultStage] = []
+  /// Bytes inside fault stages, not yet handed to the sink.
+  private(set) var heldBytes = 0
+  private var nextOffset: UInt64 = 0
+  private var pauses: PauseReasons = [.notConnected]
+  private(set) var sourceEnded = false
+  private var endDelivered = false
+  /// True once the FIN has gone out to the sink and its shutdown completed.
+  private(set) var finished = false
+  private(set) var receivedBytes: UInt64 = 0
+  private(set) var sentBytes: UInt64 = 0
+
+  init(direction: Direction, pair: ConnectionPair, source: TCPConnection, sink: TCPConnection) {
+    self.direction = direction
+    self.pair = pair
+    self.source = source
+    self.sink = sink
+  }
+
+  private var counters: ProxyCounters { pair.proxy.counters }
+  private var highWater: Int { pair.worker.configuration.highWaterMark }
+  private var lowWater: Int { pair.worker.configuration.lowWaterMark }
+  var backlog: Int { heldBytes + (sink.isClosing ? 0 : sink.writeQueueSize) }
+
+  // MARK: Stages
+
+  /// Replaces the stage list. Stages that leave hand what they hold to the next stage at once.
+  func replaceStages(_ newStages: [any FaultStage]) {
+    let departing = stages.filter { old in !newStages.contains { $0 === old } }
+    stages = newStages
+    for (position, stage) in stages.enumerated() {
+      stage.output = position + 1 < stages.count ? stages[position + 1] : self
+    }
+    let firstRemaining: any ChunkSink = stages.first ?? self
+    for stage in departing {
+      stage.output = firstRemaining
+      stage.flush()
+    }
+  }
+
+  // MARK: Reading
+
+  func pause(_ reason: PauseReasons) {
+    pauses.insert(reason)
+    source.stopReading()
+  }
+
+  func resume(_ reason: PauseReasons) {
+    pauses.remove(reason)
+    if pauses.isEmpty && !sourceEnded { source.startReading() }
+  }
+
+  func didRead(_ buffer: UnsafeMutableRawPointer, count: Int) {
+    receivedBytes &+= UInt64(count)
+    counters.addReceived(count, direction)
+    let offset = nextOffset
+    nextOffset &+= UInt64(count)
+    if let first = stages.first {
+      // Small reads are copied so a held chunk does not pin a whole pooled buffer.
+      let block: ByteBlock
+      if count < pair.worker.pool.bufferSize / 4 {
+        block = ByteBlock(copying: buffer, count: count)
+        pair.worker.pool.give(buffer)
+      } else {
+        block = ByteBlock(pooled: buffer, pool: pair.worker.pool)
+      }
+      heldBytes += count
+      first.receive(
+        Chunk(
+          block: block, start: 0, count: count, streamOffset: offset, arrival: MonotonicClock.now())
+      )
+    } else {
+      writeFromPool(buffer, count: count)
+    }
+    checkBackpressure()
+  }
+
+  func didEnd(_ end: StreamEnd) {
+    sourceEnded = true
+    if let first = stages.first { first.receiveEnd(end) } else { receiveEnd(end) }
+  }
+
+  // MARK: ChunkSink (the end of the chain)
+
+  func receive(_ chunk: Chunk) {
+    heldBytes -= chunk.count
+    guard !endDelivered else { return }
+    let written = sink.tryWrite(chunk.pointer, count: chunk.count)
+    noteSent(written)
+    if written < chunk.count {
+      sink.write(chunk.block, start: chunk.start + written, count: chunk.count - written)
+    }
+    checkBackpressure()
+  }
+
+  func receiveEnd(_ end: StreamEnd) {
+    guard !endDelivered else { return }
+    endDelivered = true
+    switch end {
+    case .fin: sink.shutdown()
+    case .reset: pair.abort(resetting: sink)
+    }
+  }
+
+  /// A stage threw bytes away on purpose.
+  func discarded(_ count: Int) {
+    heldBytes -= count
+    checkBackpressure()
+  }
+
+  // MARK: Writing
+
+  private func writeFromPool(_ buffer: UnsafeMutableRawPointer, count: Int) {
+    let written = sink.tryWrite(buffer, count: count)
+    noteSent(written)
+    if written == count {
+      pair.worker.pool.give(buffer)
+    } else {
+      sink.write(
+        ByteBlock(pooled: buffer, pool: pair.worker.pool), start: written, count: count - written)
+    }
+  }
+
+  func sinkDidWrite(_ count: Int, status: Int32) {
+    if status == 0 {
+      noteSent(count)
+      checkBackpressure()
+    } else if !sink.isClosing {
+      // The sink's peer is gone; tell the source's peer the same way.
+      pair.abort(resetting: source)
+    }
+  }
+
+  func sinkDidShutdown() {
+    finished = true
+    pair.checkFinished()
+  }
+
+  private func noteSent(_ count: Int) {
+    guard count > 0 else { return }
+    sentBytes &+= UInt64(count)
+    counters.addSent(count, direction)
+  }
+
+  private func checkBackpressure() {
+    let backlog = self.backlog
+    if backlog > highWater {
+      if !pauses.contains(.backpressure) { pause(.backpressure) }
+    } else if backlog <= lowWater && pauses.contains(.backpressure) {
+      resume(.backpressure)
+    }
+  }
+}

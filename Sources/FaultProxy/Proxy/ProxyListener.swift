@@ -1,0 +1,110 @@
+import CLibUV
+import Glibc
+import Synchronization
+
+/// The listening socket of one proxy, living on the proxy's home loop.
+///
+/// Each accepted connection gets the next index in accept order and goes to a loop picked round-robin;
+/// a connection bound for another loop travels there as a duplicated file descriptor.
+final class ProxyListener {
+  private var handle: UnsafeMutablePointer<uv_tcp_t>?
+  unowned let worker: Worker
+  /// Set right after binding, before the loop can deliver a connection.
+  var proxy: ProxyState!
+  let dispatcher: LoopDispatcher
+  private(set) var port: UInt16 = 0
+  /// `.reset` accepts and resets every new connection (the `refuse` fault in reset mode).
+  var refuseMode: FaultKind.RefuseMode?
+
+  init(worker: Worker, dispatcher: LoopDispatcher) {
+    self.worker = worker
+    self.dispatcher = dispatcher
+  }
+
+  /// Binds and listens on `address`; returns the real port.
+  func open(_ address: SocketAddress) throws -> UInt16 {
+    let handle = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
+    var status = uv_tcp_init(worker.loop, handle)
+    guard status == 0 else {
+      handle.deallocate()
+      throw ProxyError.libuv(operation: "uv_tcp_init", code: status)
+    }
+    handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    status = address.withSockAddr { uv_tcp_bind(handle, $0, 0) }
+    if status == 0 {
+      status = uv_listen(
+        UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self), 1024,
+        Self.didAccept)
+    }
+    guard status == 0, let port = SocketAddress.boundPort(of: handle) else {
+      Self.closeHandle(handle)
+      throw ProxyError.bindFailed(
+        address: address.description, code: status == 0 ? UV_EINVAL.rawValue : status)
+    }
+    self.handle = handle
+    self.port = port
+    return port
+  }
+
+  /// Whether the listening socket is open.
+  var isOpen: Bool { handle != nil }
+
+  /// Stops listening; later connection attempts are refused by the kernel.
+  func close() {
+    guard let handle else { return }
+    self.handle = nil
+    handle.pointee.data = nil
+    Self.closeHandle(handle)
+  }
+
+  private static func closeHandle(_ handle: UnsafeMutablePointer<uv_tcp_t>) {
+    uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { closed in
+      closed.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: uv_tcp_t.self).deallocate() }
+    }
+  }
+
+  private static let didAccept: uv_connection_cb = { server, status in
+    guard let server, status == 0, let data = server.pointee.data else { return }
+    let listener = Unmanaged<ProxyListener>.fromOpaque(data).takeUnretainedValue()
+    listener.acceptOne(server)
+  }
+
+  private func acceptOne(_ server: UnsafeMutablePointer<uv_stream_t>) {
+    let worker = self.worker
+    guard let client = try? TCPConnection(loop: worker.loop, pool: worker.pool) else { return }
+    guard uv_accept(server, client.stream) == 0 else {
+      client.close()
+      return
+    }
+    if refuseMode == .reset {
+      proxy.counters.resetsSent.add(1, ordering: .relaxed)
+      client.closeWithReset()
+      return
+    }
+    let index = proxy.takeConnectionIndex()
+    let target = dispatcher.next()
+    if target === worker.thread {
+      worker.adopt(client: client, proxy: proxy, index: index)
+      return
+    }
+    let duplicate = dup(client.fileDescriptor)
+    client.close()
+    guard duplicate >= 0 else { return }
+    let proxy: ProxyState = self.proxy
+    target.execute { other in other.adopt(fileDescriptor: duplicate, proxy: proxy, index: index) }
+  }
+}
+
+/// Picks the loop for each new connection, round-robin.
+final class LoopDispatcher: Sendable {
+  let threads: [LoopThread]
+  private let counter = Atomic<Int>(0)
+
+  init(threads: [LoopThread]) {
+    self.threads = threads
+  }
+
+  func next() -> LoopThread {
+    threads[counter.add(1, ordering: .relaxed).oldValue % threads.count]
+  }
+}

@@ -1,0 +1,114 @@
+import FaultProxy
+import Foundation
+import Glibc
+import Testing
+
+/// A FIN becomes a half-close on the other side, a reset becomes a reset, and a dead upstream ends the client.
+@Suite struct ClosePropagationTests {
+  @Test func clientHalfCloseLetsServerAnswerInFull() async throws {
+    let answer = randomBytes(count: 2_000_000, seed: 11)
+    let server = try TestServer { socket in
+      // Read the whole request up to EOF, then answer: only possible if the FIN arrived as a half-close.
+      guard let request = try? socket.receiveAll() else { return }
+      try? socket.send(answer + Array("got \(request.count)".utf8))
+      socket.shutdownWrite()
+    }
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let socket = try proxy.connect()
+    try await blocking { try socket.send(randomBytes(count: 300_000, seed: 12)) }
+    socket.shutdownWrite()
+    let reply = try await blocking { try socket.receiveAll() }
+    #expect(reply == answer + Array("got 300000".utf8))
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func serverHalfCloseLetsClientKeepSending() async throws {
+    let greeting = randomBytes(count: 500_000, seed: 21)
+    let upload = randomBytes(count: 1_500_000, seed: 22)
+    let serverGot = ReceivedLog()
+    let server = try TestServer { socket in
+      try? socket.send(greeting)
+      socket.shutdownWrite()
+      serverGot.record(id: 0, bytes: (try? socket.receiveAll()) ?? [])
+    }
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let socket = try proxy.connect()
+    #expect(try await blocking { try socket.receiveAll() } == greeting)
+    // The server's FIN reached us, but our direction is still open.
+    try await blocking { try socket.send(upload) }
+    socket.shutdownWrite()
+    #expect(await waitUntil { serverGot.count == 1 })
+    #expect(serverGot.bytes(id: 0) == upload)
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func clientResetArrivesAsConnectionResetAtServer() async throws {
+    let outcome = ReceivedLog()
+    let server = try TestServer { socket in
+      _ = try? socket.receive(exactly: 5)
+      do {
+        _ = try socket.receiveAll()
+        outcome.record(id: 0, bytes: Array("eof".utf8))
+      } catch let error as SocketError {
+        outcome.record(id: 0, bytes: Array("errno \(error.errnoValue ?? 0)".utf8))
+      } catch {}
+    }
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let socket = try proxy.connect()
+    try socket.send(Array("hello".utf8))
+    #expect(try await waitUntil { try proxy.engine.stats(named: "test").sentBytes[.upstream] == 5 })
+    socket.reset()
+    #expect(await waitUntil { outcome.count == 1 })
+    #expect(outcome.bytes(id: 0) == Array("errno \(ECONNRESET)".utf8))
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func serverResetArrivesAsConnectionResetAtClient() async throws {
+    let server = try TestServer { socket in
+      _ = try? socket.receive(exactly: 5)
+      socket.reset()
+    }
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let socket = try proxy.connect()
+    try socket.send(Array("hello".utf8))
+    let result = try await blocking { () -> Int32 in
+      do {
+        _ = try socket.receiveAll()
+        return 0
+      } catch let error as SocketError {
+        return error.errnoValue ?? -1
+      }
+    }
+    #expect(result == ECONNRESET)
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func refusedUpstreamEndsClientConnectionQuickly() async throws {
+    // Find a port with nothing listening: bind, read the port, close.
+    let probe = try TestServer { _ in }
+    let deadPort = probe.port
+    probe.stop()
+    let proxy = try await ProxyFixture.start(upstreamPort: deadPort)
+    var elapsed: [Duration] = []
+    for _ in 0..<5 {
+      let socket = try proxy.connect()
+      elapsed.append(
+        try await blocking {
+          let started = ContinuousClock.now
+          _ = try? socket.receiveAll()
+          return ContinuousClock.now - started
+        })
+      socket.close()
+    }
+    // The median is robust against a single scheduling hiccup on a loaded machine.
+    let median = elapsed.sorted()[elapsed.count / 2]
+    #expect(median < .milliseconds(100), "client connection took \(median) to end")
+    #expect(try proxy.engine.stats(named: "test").upstreamConnectFailures == 5)
+    #expect(try await waitUntil { try proxy.engine.stats(named: "test").connectionsOpen == 0 })
+    await proxy.close()
+  }
+}

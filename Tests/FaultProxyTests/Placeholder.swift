@@ -1,1 +1,0 @@
-// Placeholder until FaultProxyTests has tests.

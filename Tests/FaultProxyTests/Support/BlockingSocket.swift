@@ -1,0 +1,148 @@
+import Foundation
+import Glibc
+
+/// A plain blocking POSIX socket for driving the proxy from the outside in tests.
+///
+/// Every receive has a timeout so a broken proxy fails a test instead of hanging it.
+final class BlockingSocket: @unchecked Sendable {
+  // @unchecked: the descriptor is an Int32; each test uses one socket from one thread at a time,
+  // except `close`, which is idempotent under the lock.
+  private let lock = NSLock()
+  private var descriptor: Int32
+
+  init(descriptor: Int32) {
+    self.descriptor = descriptor
+    setTimeout(seconds: 20)
+  }
+
+  var fd: Int32 { lock.withLock { descriptor } }
+
+  /// Connects to `host:port` (IPv4 or IPv6 literal).
+  static func connect(host: String = "127.0.0.1", port: UInt16) throws -> BlockingSocket {
+    let isIPv6 = host.contains(":")
+    let fd = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw SocketError.failed("socket", errno) }
+    let status = withSockAddr(host: host, port: port) { address, length in
+      Glibc.connect(fd, address, length)
+    }
+    guard status == 0 else {
+      let code = errno
+      Glibc.close(fd)
+      throw SocketError.failed("connect", code)
+    }
+    return BlockingSocket(descriptor: fd)
+  }
+
+  func setTimeout(seconds: Int) {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+  }
+
+  func send(_ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes {
+        Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+      }
+      guard written > 0 else { throw SocketError.failed("send", errno) }
+      offset += written
+    }
+  }
+
+  /// Reads what is available, up to `maximum` bytes; an empty result means EOF.
+  func receive(maximum: Int = 65536) throws -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: maximum)
+    let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, maximum, 0) }
+    guard count >= 0 else { throw SocketError.failed("recv", errno) }
+    return Array(buffer.prefix(count))
+  }
+
+  /// Reads exactly `count` bytes or throws.
+  func receive(exactly count: Int) throws -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(count)
+    while result.count < count {
+      let part = try receive(maximum: min(65536, count - result.count))
+      guard !part.isEmpty else { throw SocketError.unexpectedEOF(received: result.count) }
+      result += part
+    }
+    return result
+  }
+
+  /// Reads until EOF.
+  func receiveAll() throws -> [UInt8] {
+    var result: [UInt8] = []
+    while true {
+      let part = try receive()
+      if part.isEmpty { return result }
+      result += part
+    }
+  }
+
+  /// Half-closes the write side: the peer reads EOF.
+  func shutdownWrite() {
+    Glibc.shutdown(fd, Int32(SHUT_WR))
+  }
+
+  /// Closes with RST: SO_LINGER with a zero timeout.
+  func reset() {
+    var option = linger(l_onoff: 1, l_linger: 0)
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    close()
+  }
+
+  func close() {
+    lock.withLock {
+      if descriptor >= 0 {
+        Glibc.close(descriptor)
+        descriptor = -1
+      }
+    }
+  }
+
+  deinit { close() }
+}
+
+/// A socket call that failed, with its errno.
+enum SocketError: Error, Equatable, CustomStringConvertible {
+  case failed(String, Int32)
+  case unexpectedEOF(received: Int)
+
+  var errnoValue: Int32? {
+    if case .failed(_, let code) = self { return code }
+    return nil
+  }
+
+  var description: String {
+    switch self {
+    case .failed(let call, let code): "\(call): \(String(cString: strerror(code))) (errno \(code))"
+    case .unexpectedEOF(let received): "EOF after \(received) bytes"
+    }
+  }
+}
+
+func withSockAddr<T>(host: String, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T)
+  -> T
+{
+  if host.contains(":") {
+    var address = sockaddr_in6()
+    address.sin6_family = sa_family_t(AF_INET6)
+    address.sin6_port = port.bigEndian
+    inet_pton(AF_INET6, host, &address.sin6_addr)
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+      }
+    }
+  }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_port = port.bigEndian
+  inet_pton(AF_INET, host, &address.sin_addr)
+  return withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Glibc
+
+/// A real TCP server on port 0 that hands each accepted connection to a handler on its own thread.
+final class TestServer: @unchecked Sendable {
+  // @unchecked: `listener` is written once in init; accepted sockets are guarded by `lock`.
+  let port: UInt16
+  let host: String
+  private let listener: Int32
+  private let lock = NSLock()
+  private var accepted: [BlockingSocket] = []
+  private var acceptedCount = 0
+  private var stopped = false
+  private let group = DispatchGroup()
+
+  /// Starts listening on `host` port 0 and serving with `handler` (run on a thread per connection).
+  init(host: String = "127.0.0.1", handler: @escaping @Sendable (BlockingSocket) -> Void) throws {
+    self.host = host
+    let isIPv6 = host.contains(":")
+    listener = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var yes: Int32 = 1
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+    let listener = self.listener
+    let bound = withSockAddr(host: host, port: 0) { address, length in
+      bind(listener, address, length)
+    }
+    guard bound == 0, Glibc.listen(listener, 512) == 0 else {
+      let code = errno
+      Glibc.close(listener)
+      throw SocketError.failed("bind/listen", code)
+    }
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    withUnsafeMutablePointer(to: &storage) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        _ = getsockname(listener, $0, &length)
+      }
+    }
+    port = withUnsafePointer(to: &storage) { pointer in
+      isIPv6
+        ? UInt16(
+          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self).pointee
+            .sin6_port)
+        : UInt16(
+          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self).pointee
+            .sin_port)
+    }
+    let thread = Thread { [self] in acceptLoop(handler) }
+    thread.start()
+  }
+
+  /// How many connections were accepted so far.
+  var connectionCount: Int { lock.withLock { acceptedCount } }
+
+  private func acceptLoop(_ handler: @escaping @Sendable (BlockingSocket) -> Void) {
+    while true {
+      let fd = accept(listener, nil, nil)
+      if fd < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      let socket = BlockingSocket(descriptor: fd)
+      let keep = lock.withLock { () -> Bool in
+        if stopped { return false }
+        accepted.append(socket)
+        acceptedCount += 1
+        return true
+      }
+      guard keep else {
+        socket.close()
+        return
+      }
+      group.enter()
+      Thread { [group] in
+        handler(socket)
+        group.leave()
+      }.start()
+    }
+  }
+
+  /// Stops accepting, closes every accepted socket and waits for the handlers.
+  func stop() {
+    let sockets = lock.withLock { () -> [BlockingSocket] in
+      stopped = true
+      return accepted
+    }
+    Glibc.shutdown(listener, Int32(SHUT_RDWR))
+    Glibc.close(listener)
+    for socket in sockets { socket.close() }
+    _ = group.wait(timeout: .now() + 10)
+  }
+}

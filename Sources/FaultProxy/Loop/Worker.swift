@@ -91,6 +91,27 @@ final class Worker {
     for pair in connections(of: proxy) { pair.closeBoth() }
   }
 
+  // MARK: Faults
+
+  /// Applies the proxy's current plan to its connections on this loop, and to its listener if it lives here.
+  func apply(_ proxy: ProxyState) {
+    let faults = proxy.activeFaults
+    for pair in connections(of: proxy.id) { pair.applyFaults(faults) }
+    listeners[proxy.id]?.sync()
+  }
+
+  /// Arms a timer for each phase boundary of the proxy's timeline; at each, every loop re-applies the plan.
+  func startTimeline(of proxy: ProxyState, generation: UInt64) {
+    guard let listener = listeners[proxy.id] else { return }
+    let threads = listener.dispatcher.threads
+    for boundary in proxy.faultPlan.boundaries(after: MonotonicClock.now()) {
+      scheduler.schedule(at: boundary) {
+        guard proxy.faultPlan.generation == generation else { return }
+        for thread in threads { thread.execute { worker in worker.apply(proxy) } }
+      }
+    }
+  }
+
   // MARK: Shutdown
 
   func beginShutdown() {

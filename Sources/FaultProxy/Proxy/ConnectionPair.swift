@@ -15,7 +15,9 @@ final class ConnectionPair: TCPConnectionDelegate {
   private(set) var upstreamPipe: Pipe!
   private(set) var downstreamPipe: Pipe!
   private(set) var isConnected = false
-  private var isClosing = false
+  private(set) var isClosing = false
+  /// Set by a half-open fault on the upstream side: the server socket is gone, the client must not notice.
+  private(set) var upstreamForgotten = false
   private var closedSockets = 0
   private var connectTimer: PreciseScheduler.Token?
 
@@ -42,7 +44,25 @@ final class ConnectionPair: TCPConnectionDelegate {
 
   /// Connects upstream; client bytes wait in the kernel until the connection is up.
   func start() {
-    connectUpstream()
+    let faults = proxy.activeFaults
+    switch connectionDecision(faults) {
+    case .refuse:
+      abort(resetClient: true, resetUpstream: false)
+      return
+    case .never:
+      // The upstream never answers: the client waits until it gives up.
+      applyFaults(faults)
+    case .connect(let delay):
+      applyFaults(faults)
+      if delay == 0 {
+        connectUpstream()
+      } else {
+        worker.scheduler.schedule(after: delay) { [weak self] in
+          guard let self, !self.isClosing else { return }
+          self.connectUpstream()
+        }
+      }
+    }
   }
 
   private func connectUpstream() {
@@ -120,7 +140,22 @@ final class ConnectionPair: TCPConnectionDelegate {
     guard !isClosing else { return }
     isClosing = true
     client.close()
+    if !upstream.isClosing { upstream.close() }
+  }
+
+  /// Closes the server side quietly while the client side stays open and silent (half-open, upstream side).
+  func forgetUpstream() {
+    guard !upstreamForgotten, !isClosing else { return }
+    upstreamForgotten = true
+    downstreamPipe.pause(.fault)
     upstream.close()
+  }
+
+  /// After a limit_data fault ran out in `direction`: end the other direction too, after what is queued.
+  func finishAfterLimit(direction: Direction) {
+    upstreamPipe.pause(.fault)
+    downstreamPipe.pause(.fault)
+    pipe(for: direction == .upstream ? .downstream : .upstream).receiveEnd(.fin)
   }
 
   /// Closes the pair once both directions have delivered their FIN.
@@ -153,19 +188,30 @@ final class ConnectionPair: TCPConnectionDelegate {
   }
 
   func connectionDidClose(_ connection: TCPConnection) {
-    isClosing = true
     closedSockets += 1
-    if closedSockets == 1, connection === upstream, !client.isClosing {
-      // The upstream vanished first (e.g. a failed connect); the client must not linger.
-      client.closeWithReset()
-    } else if closedSockets == 1, connection === client, !upstream.isClosing {
-      upstream.close()
-    }
     if closedSockets == 2 {
+      isClosing = true
       if let connectTimer { worker.scheduler.cancel(connectTimer) }
+      upstreamPipe.teardown()
+      downstreamPipe.teardown()
       proxy.counters.connectionsOpen.subtract(1, ordering: .relaxed)
       worker.pairDidFinish(self)
+      return
     }
+    // A forgotten upstream leaves the client with a connection to nowhere until it notices.
+    if connection === upstream && upstreamForgotten { return }
+    isClosing = true
+    if connection === upstream {
+      // The upstream vanished first (e.g. a failed connect); the client must not linger.
+      client.closeWithReset()
+    } else {
+      upstream.close()
+    }
+  }
+
+  /// A pipe's sink is already gone when its stream ends: nothing is left to carry.
+  func sinkGone() {
+    closeBoth()
   }
 
   var stats: ConnectionStats {

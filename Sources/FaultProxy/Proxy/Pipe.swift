@@ -16,7 +16,7 @@ final class Pipe: ChunkSink {
   unowned let pair: ConnectionPair
   let source: TCPConnection
   let sink: TCPConnection
-  private(set) var stages: [any FaultStage] = []
+  private(set) var stages: [BaseStage] = []
   /// Bytes inside fault stages, not yet handed to the sink.
   private(set) var heldBytes = 0
   private var nextOffset: UInt64 = 0
@@ -42,18 +42,25 @@ final class Pipe: ChunkSink {
 
   // MARK: Stages
 
-  /// Replaces the stage list. Stages that leave hand what they hold to the next stage at once.
-  func replaceStages(_ newStages: [any FaultStage]) {
-    let departing = stages.filter { old in !newStages.contains { $0 === old } }
+  /// Replaces the stage list in one step. A stage that leaves hands what it holds to the stage that
+  /// followed it (or the sink), so nothing is lost and order is kept.
+  func replaceStages(_ newStages: [BaseStage]) {
+    let old = stages
     stages = newStages
     for (position, stage) in stages.enumerated() {
       stage.output = position + 1 < stages.count ? stages[position + 1] : self
     }
-    let firstRemaining: any ChunkSink = stages.first ?? self
-    for stage in departing {
-      stage.output = firstRemaining
+    for (position, stage) in old.enumerated() where !newStages.contains(where: { $0 === stage }) {
+      let follower = old[(position + 1)...].first { survivor in newStages.contains { $0 === survivor } }
+      stage.output = follower ?? self
       stage.flush()
+      stage.detach()
     }
+  }
+
+  /// The stage running the fault with `key`, if any.
+  func stage(forKey key: String) -> BaseStage? {
+    stages.first { $0.context.fault.key == key }
   }
 
   // MARK: Reading
@@ -114,6 +121,10 @@ final class Pipe: ChunkSink {
   func receiveEnd(_ end: StreamEnd) {
     guard !endDelivered else { return }
     endDelivered = true
+    if sink.isClosing {
+      pair.sinkGone()
+      return
+    }
     switch end {
     case .fin: sink.shutdown()
     case .reset: pair.abort(resetting: sink)
@@ -167,5 +178,16 @@ final class Pipe: ChunkSink {
     } else if backlog <= lowWater && pauses.contains(.backpressure) {
       resume(.backpressure)
     }
+  }
+}
+
+extension Pipe {
+  /// Drops every stage without flushing: the connection is gone.
+  func teardown() {
+    for stage in stages {
+      stage.detach()
+      stage.output = nil
+    }
+    stages = []
   }
 }

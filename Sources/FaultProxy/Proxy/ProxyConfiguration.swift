@@ -30,7 +30,12 @@ public struct ProxyInfo: Sendable, Hashable {
   /// The address really bound (port 0 resolved).
   public var listen: SocketAddress
   public var upstream: SocketAddress
+  /// The proxy's own faults (a profile's timeline faults come on top while their phase runs).
   public var faults: [FaultSpec]
+  /// False while the proxy is disabled: listener closed, connections closed.
+  public var enabled: Bool
+  /// The name of the profile last applied, if any.
+  public var profile: String?
 }
 
 /// Tuning of the engine: threads, buffers and backpressure.

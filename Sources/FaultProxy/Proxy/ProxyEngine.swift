@@ -8,11 +8,12 @@ import Synchronization
 /// command queues and answers come back through continuations, so no call blocks on traffic.
 public final class ProxyEngine: Sendable {
   public let configuration: EngineConfiguration
-  /// The seed behind every random decision of this engine; print it when a test fails.
-  public let seed: UInt64
-  private let threads: [LoopThread]
+  /// Every fault decision, when recording is on (see `EventLog.isEnabled` and `attachFile`).
+  public let eventLog: EventLog
+  let context: EngineContext
+  let threads: [LoopThread]
   private let dispatcher: LoopDispatcher
-  private let registry = Mutex<[String: ProxyState]>([:])
+  let registry = Mutex<[String: ProxyState]>([:])
   private let nextID = Atomic<UInt64>(1)
   private let isStopped = Atomic<Bool>(false)
 
@@ -21,7 +22,8 @@ public final class ProxyEngine: Sendable {
     // Writing to a socket whose peer is gone must be an error code, not a process-killing signal.
     signal(SIGPIPE, SIG_IGN)
     self.configuration = configuration
-    seed = configuration.seed ?? UInt64.random(in: 0...UInt64.max)
+    eventLog = EventLog()
+    context = EngineContext(seed: configuration.seed ?? SeedSequence.randomSeed(), eventLog: eventLog)
     var threads: [LoopThread] = []
     for index in 0..<configuration.loopCount {
       threads.append(try LoopThread(index: index, name: "faultline-loop-\(index)"))
@@ -46,19 +48,21 @@ public final class ProxyEngine: Sendable {
     let reserved = registry.withLock { proxies -> Bool in
       guard proxies[configuration.name] == nil else { return false }
       proxies[configuration.name] = ProxyState(
-        id: 0, configuration: configuration, boundListen: configuration.listen)
+        id: 0, configuration: configuration, boundListen: configuration.listen, engine: context)
       return true
     }
     guard reserved else { throw ProxyError.duplicateProxy(configuration.name) }
     let id = nextID.add(1, ordering: .relaxed).oldValue
     let home = threads[Int(id) % threads.count]
     let dispatcher = self.dispatcher
+    let context = self.context
     do {
       let state = try await home.run { worker -> ProxyState in
         let listener = ProxyListener(worker: worker, dispatcher: dispatcher)
         let port = try listener.open(configuration.listen)
         let state = ProxyState(
-          id: id, configuration: configuration, boundListen: configuration.listen.withPort(port))
+          id: id, configuration: configuration, boundListen: configuration.listen.withPort(port),
+          engine: context)
         listener.proxy = state
         worker.addListener(listener, for: id)
         return state

@@ -13,8 +13,6 @@ final class ProxyListener {
   var proxy: ProxyState!
   let dispatcher: LoopDispatcher
   private(set) var port: UInt16 = 0
-  /// `.reset` accepts and resets every new connection (the `refuse` fault in reset mode).
-  var refuseMode: FaultKind.RefuseMode?
 
   init(worker: Worker, dispatcher: LoopDispatcher) {
     self.worker = worker
@@ -46,6 +44,18 @@ final class ProxyListener {
     return port
   }
 
+  /// Opens or closes the listening socket to match the plan: a disabled proxy, or a `refuse` fault in
+  /// `closed` mode, leaves nothing listening so clients see ECONNREFUSED.
+  func sync() {
+    let refuse = proxy.faultPlan.refusesConnections(at: MonotonicClock.now())
+    if refuse && isOpen {
+      close()
+    } else if !refuse && !isOpen {
+      // The same port again; if another process took it meanwhile the proxy stays closed.
+      _ = try? open(proxy.listen)
+    }
+  }
+
   /// Whether the listening socket is open.
   var isOpen: Bool { handle != nil }
 
@@ -74,11 +84,6 @@ final class ProxyListener {
     guard let client = try? TCPConnection(loop: worker.loop, pool: worker.pool) else { return }
     guard uv_accept(server, client.stream) == 0 else {
       client.close()
-      return
-    }
-    if refuseMode == .reset {
-      proxy.counters.resetsSent.add(1, ordering: .relaxed)
-      client.closeWithReset()
       return
     }
     let index = proxy.takeConnectionIndex()

@@ -1,31 +1,46 @@
 import Synchronization
 
-/// Everything the loops share about one proxy: its addresses, counters and current faults.
+/// Everything the loops share about one proxy: its addresses, counters, faults and timeline.
 ///
-/// Created by the engine, read on every loop thread; the fault list is swapped under a mutex, and each
-/// loop then applies the new list to its own connections.
+/// Created by the engine, read on every loop thread. The fault plan is swapped under a mutex; each
+/// loop then applies the new plan to its own connections in one turn.
 final class ProxyState: Sendable {
   let id: UInt64
   let name: String
   let listen: SocketAddress
   let upstream: SocketAddress
   let connectTimeout: Duration
+  let engine: EngineContext
   let counters = ProxyCounters()
   private let nextConnection = Atomic<UInt64>(0)
-  private let currentFaults: Mutex<[FaultSpec]>
+  private let plan: Mutex<FaultPlan>
+  private let buckets = Mutex<[String: SharedTokenBucket]>([:])
 
-  init(id: UInt64, configuration: ProxyConfiguration, boundListen: SocketAddress) {
+  init(id: UInt64, configuration: ProxyConfiguration, boundListen: SocketAddress, engine: EngineContext) {
     self.id = id
     name = configuration.name
     listen = boundListen
     upstream = configuration.upstream
     connectTimeout = configuration.connectTimeout
-    currentFaults = Mutex(configuration.faults)
+    self.engine = engine
+    plan = Mutex(FaultPlan(faults: configuration.faults))
   }
 
-  var faults: [FaultSpec] {
-    get { currentFaults.withLock { $0 } }
-    set { currentFaults.withLock { $0 = newValue } }
+  var seeds: SeedSequence { SeedSequence(seed: engine.seed) }
+
+  /// The plan: base faults, timeline, enabled flag.
+  var faultPlan: FaultPlan {
+    get { plan.withLock { $0 } }
+    set { plan.withLock { $0 = newValue } }
+  }
+
+  func updatePlan<T>(_ body: (inout FaultPlan) throws -> T) rethrows -> T {
+    try plan.withLock { try body(&$0) }
+  }
+
+  /// The faults in effect right now, base faults first, then those of active phases.
+  var activeFaults: [ActiveFault] {
+    plan.withLock { $0.activeFaults(at: MonotonicClock.now()) }
   }
 
   /// The next connection's index in accept order.
@@ -33,7 +48,33 @@ final class ProxyState: Sendable {
     nextConnection.add(1, ordering: .relaxed).oldValue
   }
 
+  /// The proxy-wide token bucket of a bandwidth fault, one per fault and direction.
+  func sharedBucket(for key: String, direction: Direction, rate: Double) -> SharedTokenBucket {
+    buckets.withLock { buckets in
+      let bucketKey = "\(key)/\(direction.rawValue)/\(rate)"
+      if let bucket = buckets[bucketKey] { return bucket }
+      let bucket = SharedTokenBucket(rate: rate)
+      buckets[bucketKey] = bucket
+      return bucket
+    }
+  }
+
   var info: ProxyInfo {
-    ProxyInfo(name: name, listen: listen, upstream: upstream, faults: faults)
+    let plan = faultPlan
+    return ProxyInfo(
+      name: name, listen: listen, upstream: upstream, faults: plan.faults, enabled: plan.enabled,
+      profile: plan.profileName)
+  }
+}
+
+extension SeedSequence {
+  /// Decisions of the fault with `key` in `direction` on connection `connection`.
+  func key(connection: UInt64, direction: Direction, fault key: String) -> DecisionKey {
+    self.key(connection: connection, direction: direction, fault: Int(truncatingIfNeeded: DecisionKey.fnv1a(key)))
+  }
+
+  /// Once-per-connection decisions of the fault with `key` (its toxicity).
+  func connectionKey(connection: UInt64, fault key: String) -> DecisionKey {
+    connectionKey(connection: connection, fault: Int(truncatingIfNeeded: DecisionKey.fnv1a(key)))
   }
 }

@@ -1,0 +1,18 @@
+/// Shared plumbing of fault stages: the spec, the output and the context. Passes everything through
+/// unchanged; each fault overrides what it changes.
+class BaseStage: FaultStage {
+  let context: StageContext
+  var output: (any ChunkSink)?
+
+  init(context: StageContext) {
+    self.context = context
+  }
+
+  var spec: FaultSpec { context.fault.spec }
+
+  func receive(_ chunk: Chunk) { output?.receive(chunk) }
+  func receiveEnd(_ end: StreamEnd) { output?.receiveEnd(end) }
+  func flush() {}
+  /// Called once the stage is out of the chain for good: cancel timers, resume reads it paused.
+  func detach() {}
+}

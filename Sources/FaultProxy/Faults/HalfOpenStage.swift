@@ -1,0 +1,72 @@
+/// The connection goes silent, as when a cable is pulled or a NAT entry vanishes: no data, no FIN, no RST.
+///
+/// With `reads: stop` the source is no longer read, so the peer's sends back up in its socket buffer as
+/// with a dead host; with `reads: discard` bytes are read and thrown away. A FIN or RST that arrives
+/// while silent is held until the silence ends, as TCP would retransmit it. With `side: upstream` the
+/// server side is closed for good while the client still believes it is connected.
+final class HalfOpenStage: BaseStage {
+  private let halfOpen: FaultKind.HalfOpen
+  private var silent = false
+  private var over = false
+  private var heldEnd: StreamEnd?
+  private var timers: [PreciseScheduler.Token] = []
+
+  init(context: StageContext, halfOpen: FaultKind.HalfOpen) {
+    self.halfOpen = halfOpen
+    super.init(context: context)
+    let start = context.appliedAt &+ halfOpen.after.nanoseconds
+    timers.append(context.scheduler.schedule(at: start) { [weak self] in self?.begin() })
+    if let duration = halfOpen.duration {
+      timers.append(
+        context.scheduler.schedule(at: start &+ duration.nanoseconds) { [weak self] in self?.end() })
+    }
+  }
+
+  private func begin() {
+    guard !over, !silent else { return }
+    silent = true
+    context.log("half_open")
+    if halfOpen.side == .upstream { context.pair.forgetUpstream() }
+    if halfOpen.reads == .stop { context.pipe.pause(.fault) }
+  }
+
+  private func end() {
+    guard silent else {
+      over = true
+      return
+    }
+    silent = false
+    over = true
+    if halfOpen.side == .upstream {
+      // The server forgot this connection: once packets flow again, the client's next segment meets a RST.
+      context.log("reset")
+      context.pair.abort(resetClient: true, resetUpstream: false)
+      return
+    }
+    context.log("resume")
+    context.pipe.resume(.fault)
+    if let heldEnd {
+      self.heldEnd = nil
+      output?.receiveEnd(heldEnd)
+    }
+  }
+
+  override func receive(_ chunk: Chunk) {
+    if silent {
+      context.discarded(chunk.count)
+      context.log("discard", bytes: chunk.count, offset: chunk.streamOffset)
+    } else {
+      output?.receive(chunk)
+    }
+  }
+
+  override func receiveEnd(_ end: StreamEnd) {
+    if silent { heldEnd = end } else { output?.receiveEnd(end) }
+  }
+
+  override func flush() {
+    for timer in timers { context.scheduler.cancel(timer) }
+    timers.removeAll()
+    end()
+  }
+}

@@ -1,0 +1,75 @@
+/// Loses segments of the stream, as a lossy link would, in one of two ways.
+///
+/// `retransmit` (default) is what a TCP application sees: a lost segment arrives one retransmission
+/// timeout late (doubling for each retransmission lost again), and everything behind it waits.
+/// `discard` removes the segment's bytes from the stream, corrupting it on purpose.
+/// Decisions are taken per segment in stream order, so they do not depend on how reads were split.
+final class LossStage: BaseStage {
+  private let loss: FaultKind.Loss
+  private var decider: LossDecider
+  private var generator: SplitMix64
+  private let cursor: SegmentCursor
+  private var currentSegment: UInt64 = .max
+  /// Extra wait of the current segment: 0 when delivered first time.
+  private var currentStall: UInt64 = 0
+  private var currentLost = false
+  private lazy var queue = TimedRelease(
+    scheduler: context.scheduler,
+    deliver: { [unowned self] in output?.receive($0) },
+    deliverEnd: { [unowned self] in output?.receiveEnd($0) })
+
+  init(context: StageContext, loss: FaultKind.Loss) {
+    self.loss = loss
+    decider = LossDecider(loss)
+    generator = context.key.derived("loss").generator()
+    cursor = SegmentCursor(segmentSize: loss.segmentSize)
+    super.init(context: context)
+  }
+
+  override func receive(_ chunk: Chunk) {
+    for piece in cursor.pieces(of: chunk) {
+      if piece.segment != currentSegment {
+        currentSegment = piece.segment
+        decide(offset: piece.chunk.streamOffset)
+      }
+      switch loss.mode {
+      case .discard:
+        if currentLost {
+          context.discarded(piece.chunk.count)
+        } else {
+          queue.enqueue(piece.chunk, at: 0)
+        }
+      case .retransmit:
+        queue.enqueue(piece.chunk, at: piece.chunk.arrival &+ currentStall)
+      }
+    }
+  }
+
+  private func decide(offset: UInt64) {
+    currentStall = 0
+    currentLost = decider.isLost(draw: generator.next())
+    guard currentLost else { return }
+    switch loss.mode {
+    case .discard:
+      context.log("drop", bytes: loss.segmentSize, offset: offset)
+    case .retransmit:
+      // Each lost retransmission doubles the timeout, as TCP's exponential backoff does.
+      var timeout = loss.retransmissionTimeout.nanoseconds
+      currentStall = timeout
+      var attempts = 1
+      while attempts < 15 && decider.isLost(draw: generator.next()) {
+        timeout &*= 2
+        currentStall &+= timeout
+        attempts += 1
+      }
+      context.log("stall", bytes: loss.segmentSize, offset: offset, value: Double(currentStall) / 1_000_000)
+    }
+  }
+
+  override func receiveEnd(_ end: StreamEnd) {
+    queue.enqueueEnd(end, at: 0)
+  }
+
+  override func flush() { queue.releaseAll() }
+  override func detach() { queue.cancelTimer() }
+}

@@ -1,0 +1,73 @@
+/// Applying faults to a live connection.
+extension ConnectionPair {
+  /// Whether `fault` applies to this connection: drawn once from the seed, so changing other faults
+  /// never re-rolls it.
+  func applies(_ fault: ActiveFault) -> Bool {
+    guard fault.spec.toxicity < 1 else { return true }
+    guard fault.spec.toxicity > 0 else { return false }
+    return proxy.seeds.connectionKey(connection: index, fault: fault.key).occurs(
+      withProbability: fault.spec.toxicity)
+  }
+
+  /// Makes the stage chains of both directions match `faults`, in one loop turn: stages of unchanged
+  /// faults keep their state, new ones start, removed ones hand over what they hold.
+  func applyFaults(_ faults: [ActiveFault]) {
+    guard !isClosing else { return }
+    for direction in Direction.allCases {
+      let pipe = self.pipe(for: direction)
+      var chain: [BaseStage] = []
+      for fault in faults where fault.spec.stream.directions.contains(direction) && applies(fault) {
+        if let existing = pipe.stage(forKey: fault.key), existing.spec == fault.spec {
+          chain.append(existing)
+          continue
+        }
+        let context = StageContext(
+          pair: self, pipe: pipe, fault: fault,
+          key: proxy.seeds.key(connection: index, direction: direction, fault: fault.key))
+        if let stage = FaultStageFactory.makeStage(for: fault, context: context) { chain.append(stage) }
+      }
+      pipe.replaceStages(chain)
+    }
+  }
+
+  /// Connection-level faults taken when the client arrives: refuse in reset mode, and connect delays.
+  /// Returns the delay before connecting upstream, nil for never, or throws away the connection.
+  func connectionDecision(_ faults: [ActiveFault]) -> ConnectDecision {
+    var delay: UInt64 = 0
+    for fault in faults where applies(fault) {
+      switch fault.spec.kind {
+      case .refuse(.reset):
+        log(fault, "refuse")
+        return .refuse
+      case .connectDelay(let connectDelay):
+        if connectDelay.never {
+          log(fault, "connect_never")
+          return .never
+        }
+        delay += connectDelay.delay.nanoseconds
+        log(fault, "connect_delay", value: Double(connectDelay.delay.nanoseconds) / 1_000_000)
+      default:
+        continue
+      }
+    }
+    return .connect(after: delay)
+  }
+
+  /// Records a connection-level decision.
+  func log(_ fault: ActiveFault, _ action: String, value: Double? = nil) {
+    proxy.counters.faultActions.add(1, ordering: .relaxed)
+    let engine = proxy.engine
+    guard engine.eventLog.isEnabled else { return }
+    engine.eventLog.record(
+      FaultEvent(
+        time: engine.elapsedMilliseconds(), proxy: proxy.name, connection: index, direction: nil,
+        fault: fault.spec.name, action: action, value: value))
+  }
+}
+
+/// What happens to a new connection before any byte moves.
+enum ConnectDecision: Equatable {
+  case connect(after: UInt64)
+  case never
+  case refuse
+}

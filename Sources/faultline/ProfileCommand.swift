@@ -14,14 +14,16 @@ struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Check profile files and print every problem with its file, line and field.",
       discussion: """
-        Prints "OK path (name, N faults, M phases)" for each valid file and one line per problem \
-        otherwise. Exits with status 1 when any file has a problem.
+        A directory stands for the .yaml files directly inside it. Prints \
+        "OK path (name, N faults, M phases)" for each valid file and one line per problem otherwise. \
+        Exits with status 1 when any file has a problem.
         """
     )
 
-    /// The profile files to check.
+    /// The profile files (or directories of them) to check.
     @Argument(
-      help: "Profile files (YAML) to check.", completion: .file(extensions: ["yaml", "yml"]))
+      help: "Profile files (YAML), or directories of them, to check.",
+      completion: .file(extensions: ["yaml", "yml"]))
     var files: [String]
 
     func validate() throws {

@@ -23,6 +23,15 @@ struct LintTests {
     #expect(report.lines.dropFirst().allSatisfy { $0.hasPrefix("\(Self.badPath):") })
   }
 
+  @Test("a directory stands for the profiles in it")
+  func directory() throws {
+    let report = ProfileLint.run(paths: [RepositoryPaths.profiles.path])
+    let presets = try RepositoryPaths.yamlFiles(in: RepositoryPaths.profiles)
+    #expect(!report.hasErrors)
+    #expect(report.lines.count == presets.count)
+    #expect(report.lines.allSatisfy { $0.hasPrefix("OK \(RepositoryPaths.profiles.path)/") })
+  }
+
   @Test("faultline profile lint exits 0 on valid files and 1 on errors")
   func command() throws {
     let executable = try FaultlineBinary.url()

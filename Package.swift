@@ -90,7 +90,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess"], swiftSettings: strict),
-        .testTarget(name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"], swiftSettings: strict),
+        .testTarget(
+            name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"],
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy", "ChildProcess"], swiftSettings: strict),
         .testTarget(
             name: "MockComfyTests",

@@ -33,7 +33,7 @@ public final class EventLog: Sendable {
 
   /// Appends every later event to `url` as JSON lines (the file is created or truncated).
   public func attachFile(_ url: URL) throws {
-    FileManager.default.createFile(atPath: url.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
     let handle = try FileHandle(forWritingTo: url)
     state.withLock { $0.file = handle }
     isEnabled = true

@@ -23,7 +23,7 @@ extension ProxyEngine {
 
   /// Replaces the proxy's own faults.
   public func setFaults(_ faults: [FaultSpec], forProxy name: String) async throws {
-    _ = try await updateFaults(forProxy: name) { _ in faults }
+    try await updateFaults(forProxy: name) { _ in (faults, ()) }
   }
 
   /// Reads, changes and writes the proxy's faults as one step; `change` may throw to leave them as they were.

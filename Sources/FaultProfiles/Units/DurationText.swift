@@ -1,0 +1,61 @@
+import Yams
+
+/// Durations as profiles write them: `250ms`, `2s`, `1.5s`, `100us` (or `µs`), `1m`; a unit is required.
+enum DurationText {
+  static let expectation = "a duration with a unit such as 250ms or 2s"
+
+  static let table = UnitTable(
+    units: [
+      ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
+    ],
+    // U+03BC (Greek mu) looks the same as the micro sign U+00B5 and is what many keyboards type.
+    aliases: ["μs": 1e3])
+
+  /// Reads a duration of zero or more.
+  static func read(_ node: Node) throws(ValueError) -> Duration {
+    let text = try node.scalarText(expecting: expectation)
+    guard let parsed = NumberWithUnit(text) else { throw .expected(expectation, got: .text(text)) }
+    guard !parsed.unit.isEmpty else {
+      throw ValueError(
+        "expected \(expectation), got the bare number \"\(text)\"; add a unit, e.g. \(parsed.numberText)ms"
+      )
+    }
+    guard let multiplier = table.multiplier(for: parsed.unit) else {
+      throw table.unknownUnitError(parsed.unit, in: text, kind: "duration")
+    }
+    guard parsed.value >= 0 else {
+      throw ValueError("expected a duration of zero or more, got the negative duration \"\(text)\"")
+    }
+    let nanoseconds = (parsed.value * multiplier).rounded()
+    guard nanoseconds < Double(Int64.max) else {
+      throw ValueError("expected \(expectation), got \"\(text)\", which is too long")
+    }
+    return .nanoseconds(Int64(nanoseconds))
+  }
+
+  /// Reads a duration greater than zero (phase lengths, timeouts that must elapse).
+  static func readPositive(_ node: Node) throws(ValueError) -> Duration {
+    let duration = try read(node)
+    guard duration > .zero else {
+      throw ValueError("expected a duration greater than zero, got \(NodeFound(node))")
+    }
+    return duration
+  }
+
+  /// Writes a duration back in profile syntax, for messages: `5s`, `1.5s`, `250ms`, `100us`, `7ns`.
+  static func format(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    if nanoseconds % 1_000_000 != 0 {
+      return nanoseconds % 1_000 == 0 ? "\(nanoseconds / 1_000)us" : "\(nanoseconds)ns"
+    }
+    let milliseconds = nanoseconds / 1_000_000
+    if milliseconds < 1_000 { return "\(milliseconds)ms" }
+    let fraction = milliseconds % 1_000
+    guard fraction != 0 else { return "\(milliseconds / 1_000)s" }
+    var decimals = String(fraction)
+    decimals = String(repeating: "0", count: 3 - decimals.count) + decimals
+    while decimals.hasSuffix("0") { decimals.removeLast() }
+    return "\(milliseconds / 1_000).\(decimals)s"
+  }
+}

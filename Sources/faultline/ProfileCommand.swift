@@ -1,0 +1,41 @@
+import ArgumentParser
+import FaultProfiles
+
+/// Works with profile files: YAML descriptions of the faults a proxy applies.
+struct ProfileCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "profile",
+    abstract: "Work with fault profile files.",
+    subcommands: [Lint.self]
+  )
+
+  /// Checks profile files and reports every problem with its file, line and field.
+  struct Lint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check profile files and print every problem with its file, line and field.",
+      discussion: """
+        A directory stands for the .yaml files directly inside it. Prints \
+        "OK path (name, N faults, M phases)" for each valid file and one line per problem otherwise. \
+        Exits with status 1 when any file has a problem.
+        """
+    )
+
+    /// The profile files (or directories of them) to check.
+    @Argument(
+      help: "Profile files (YAML), or directories of them, to check.",
+      completion: .file(extensions: ["yaml", "yml"]))
+    var files: [String]
+
+    func validate() throws {
+      guard !files.isEmpty else {
+        throw ValidationError("Give at least one profile file to check.")
+      }
+    }
+
+    func run() throws {
+      let report = ProfileLint.run(paths: files)
+      for line in report.lines { print(line) }
+      if report.hasErrors { throw ExitCode(1) }
+    }
+  }
+}

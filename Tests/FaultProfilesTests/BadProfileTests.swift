@@ -98,6 +98,27 @@ struct BadProfileTests {
     )
   }
 
+  @Test("durations in messages read like the profile syntax")
+  func durationsInMessages() throws {
+    let yaml = """
+      name: t
+      description: test
+      timeline:
+        - at: 1.25s
+          duration: 82.5ms
+          faults: []
+        - at: 1.3s
+          faults: []
+      """
+    let error = try #require(throws: ProfileError.self) {
+      try ProfileLoader.parse(yaml: yaml, file: "inline.yaml")
+    }
+    #expect(error.line == 7)
+    #expect(
+      error.message.contains(
+        "timeline[1] (at 1.3s) overlaps timeline[0] (at 1.25s for 82.5ms, until 1332.5ms)"))
+  }
+
   @Test("a YAML syntax error reports its line")
   func syntaxError() throws {
     let path = RepositoryPaths.badFixture("syntax-error.yaml")

@@ -46,16 +46,21 @@ enum DurationText {
   static func format(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
     let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    if nanoseconds % 1_000_000 != 0 {
-      return nanoseconds % 1_000 == 0 ? "\(nanoseconds / 1_000)us" : "\(nanoseconds)ns"
+    guard nanoseconds != 0 else { return "0s" }
+    // The largest unit that shows the value as at least 1 with at most three decimals.
+    let units: [(name: String, size: Int64)] = [
+      ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000),
+    ]
+    for unit in units where abs(nanoseconds) >= unit.size && nanoseconds % (unit.size / 1_000) == 0
+    {
+      let whole = nanoseconds / unit.size
+      let thousandths = abs(nanoseconds % unit.size) / (unit.size / 1_000)
+      guard thousandths != 0 else { return "\(whole)\(unit.name)" }
+      var decimals = String(thousandths)
+      decimals = String(repeating: "0", count: 3 - decimals.count) + decimals
+      while decimals.hasSuffix("0") { decimals.removeLast() }
+      return "\(whole).\(decimals)\(unit.name)"
     }
-    let milliseconds = nanoseconds / 1_000_000
-    if milliseconds < 1_000 { return "\(milliseconds)ms" }
-    let fraction = milliseconds % 1_000
-    guard fraction != 0 else { return "\(milliseconds / 1_000)s" }
-    var decimals = String(fraction)
-    decimals = String(repeating: "0", count: 3 - decimals.count) + decimals
-    while decimals.hasSuffix("0") { decimals.removeLast() }
-    return "\(milliseconds / 1_000).\(decimals)s"
+    return "\(nanoseconds)ns"
   }
 }

@@ -1,14 +1,13 @@
-/// Holds each segment of the stream for `delay` ± `jitter` (in the chosen distribution), keeping order.
+/// Holds each packet for `delay` ± `jitter` (in the chosen distribution), keeping order.
 ///
-/// Delays are drawn per 1448-byte segment of the stream, so the same seed gives the same delays however
-/// the reads were split. A segment never overtakes the one before it: with jitter, a short delay behind a
-/// long one waits for it, as TCP does.
+/// A packet is what one read brought, cut at 1448 bytes (a TCP segment on a 1500-byte MTU), so each
+/// small message gets its own draw as it would on the wire. Draws come from the connection's seeded
+/// stream in order. A packet never overtakes the one before it: with jitter, a short delay behind a
+/// long one waits for it, as TCP does. Timing depends on the draws; the bytes never do.
 final class LatencyStage: BaseStage {
   private var sampler: DelaySampler
-  private let cursor = SegmentCursor(segmentSize: 1448)
   private var generator: SplitMix64
-  private var currentSegment: UInt64 = .max
-  private var currentDelay: UInt64 = 0
+  private var lastDelay: UInt64 = 0
   private lazy var queue = TimedRelease(
     scheduler: context.scheduler,
     deliver: { [unowned self] in output?.receive($0) },
@@ -17,27 +16,23 @@ final class LatencyStage: BaseStage {
   init(context: StageContext, latency: FaultKind.Latency) {
     sampler = DelaySampler(latency)
     generator = context.key.derived("latency").generator()
+    lastDelay = latency.delay.nanoseconds
     super.init(context: context)
   }
 
   override func receive(_ chunk: Chunk) {
-    for piece in cursor.pieces(of: chunk) {
-      if piece.segment != currentSegment {
-        currentSegment = piece.segment
-        currentDelay = sampler.next(uniform: generator.next().unitInterval).nanoseconds
-      }
-      let release = queue.enqueue(piece.chunk, at: piece.chunk.arrival &+ currentDelay)
-      if piece.startsSegment {
-        context.log(
-          "delay", bytes: piece.chunk.count, offset: piece.chunk.streamOffset,
-          value: Double(release &- piece.chunk.arrival) / 1_000_000)
-      }
+    for packet in chunk.packets(ofSize: 1448) {
+      lastDelay = sampler.next(uniform: generator.next().unitInterval).nanoseconds
+      let release = queue.enqueue(packet, at: packet.arrival &+ lastDelay)
+      context.log(
+        "delay", bytes: packet.count, offset: packet.streamOffset,
+        value: Double(release &- packet.arrival) / 1_000_000)
     }
   }
 
   override func receiveEnd(_ end: StreamEnd) {
     // A FIN or RST crosses the same slow network as the data before it.
-    queue.enqueueEnd(end, at: MonotonicClock.now() &+ currentDelay)
+    queue.enqueueEnd(end, at: MonotonicClock.now() &+ lastDelay)
   }
 
   override func flush() { queue.releaseAll() }

@@ -3,7 +3,10 @@
 /// `retransmit` (default) is what a TCP application sees: a lost segment arrives one retransmission
 /// timeout late (doubling for each retransmission lost again), and everything behind it waits.
 /// `discard` removes the segment's bytes from the stream, corrupting it on purpose.
-/// Decisions are taken per segment in stream order, so they do not depend on how reads were split.
+/// In `discard` mode decisions are keyed to the stream's segments (byte offset / segment size), so the
+/// same seed removes the same bytes however the reads were split. In `retransmit` mode each packet (a read
+/// cut at the segment size) gets its own draw, as each small message is its own packet on the wire; the
+/// bytes delivered are the same whatever the draws.
 final class LossStage: BaseStage {
   private let loss: FaultKind.Loss
   private var decider: LossDecider
@@ -27,20 +30,23 @@ final class LossStage: BaseStage {
   }
 
   override func receive(_ chunk: Chunk) {
-    for piece in cursor.pieces(of: chunk) {
-      if piece.segment != currentSegment {
-        currentSegment = piece.segment
-        decide(offset: piece.chunk.streamOffset)
-      }
-      switch loss.mode {
-      case .discard:
+    switch loss.mode {
+    case .discard:
+      for piece in cursor.pieces(of: chunk) {
+        if piece.segment != currentSegment {
+          currentSegment = piece.segment
+          decide(offset: piece.chunk.streamOffset)
+        }
         if currentLost {
           context.discarded(piece.chunk.count)
         } else {
           queue.enqueue(piece.chunk, at: 0)
         }
-      case .retransmit:
-        queue.enqueue(piece.chunk, at: piece.chunk.arrival &+ currentStall)
+      }
+    case .retransmit:
+      for packet in chunk.packets(ofSize: loss.segmentSize) {
+        decide(offset: packet.streamOffset)
+        queue.enqueue(packet, at: packet.arrival &+ currentStall)
       }
     }
   }

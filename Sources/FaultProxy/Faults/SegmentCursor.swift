@@ -33,3 +33,15 @@ struct SegmentCursor {
     return result
   }
 }
+
+extension Chunk {
+  /// The chunk cut into packets of at most `size` bytes, as a sender's TCP would segment one write.
+  func packets(ofSize size: Int) -> [Chunk] {
+    guard count > size else { return [self] }
+    var rest = self
+    var result: [Chunk] = []
+    while rest.count > size { result.append(rest.splitPrefix(size)) }
+    result.append(rest)
+    return result
+  }
+}

@@ -28,24 +28,28 @@ extension ConnectionPair {
       }
       pipe.replaceStages(chain)
     }
+    if isAwaitingRelease, connectionDecision(faults, logging: false) != .never {
+      // The "never" fault is gone (its phase ended): the held connection goes ahead now.
+      releaseHeldConnect()
+    }
   }
 
   /// Connection-level faults taken when the client arrives: refuse in reset mode, and connect delays.
   /// Returns the delay before connecting upstream, nil for never, or throws away the connection.
-  func connectionDecision(_ faults: [ActiveFault]) -> ConnectDecision {
+  func connectionDecision(_ faults: [ActiveFault], logging: Bool = true) -> ConnectDecision {
     var delay: UInt64 = 0
     for fault in faults where applies(fault) {
       switch fault.spec.kind {
       case .refuse(.reset):
-        log(fault, "refuse")
+        if logging { log(fault, "refuse") }
         return .refuse
       case .connectDelay(let connectDelay):
         if connectDelay.never {
-          log(fault, "connect_never")
+          if logging { log(fault, "connect_never") }
           return .never
         }
         delay += connectDelay.delay.nanoseconds
-        log(fault, "connect_delay", value: Double(connectDelay.delay.nanoseconds) / 1_000_000)
+        if logging { log(fault, "connect_delay", value: Double(connectDelay.delay.nanoseconds) / 1_000_000) }
       default:
         continue
       }

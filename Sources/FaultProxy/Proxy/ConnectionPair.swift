@@ -20,6 +20,8 @@ final class ConnectionPair: TCPConnectionDelegate {
   private(set) var upstreamForgotten = false
   private var closedSockets = 0
   private var connectTimer: PreciseScheduler.Token?
+  /// Held by a `connect_delay` fault with `never`: connects only once that fault is gone.
+  private(set) var isAwaitingRelease = false
 
   init(
     worker: Worker, proxy: ProxyState, client: TCPConnection, upstream: TCPConnection, index: UInt64
@@ -50,7 +52,8 @@ final class ConnectionPair: TCPConnectionDelegate {
       abort(resetClient: true, resetUpstream: false)
       return
     case .never:
-      // The upstream never answers: the client waits until it gives up.
+      // The upstream never answers: the client waits until it gives up or the fault goes away.
+      isAwaitingRelease = true
       applyFaults(faults)
     case .connect(let delay):
       applyFaults(faults)
@@ -63,6 +66,11 @@ final class ConnectionPair: TCPConnectionDelegate {
         }
       }
     }
+  }
+
+  func releaseHeldConnect() {
+    isAwaitingRelease = false
+    connectUpstream()
   }
 
   private func connectUpstream() {

@@ -45,6 +45,7 @@ public final class ProxyEngine: Sendable {
   @discardableResult
   public func addProxy(_ configuration: ProxyConfiguration) async throws -> ProxyInfo {
     guard !isStopped.load(ordering: .relaxed) else { throw ProxyError.engineStopped }
+    let context = self.context
     let reserved = registry.withLock { proxies -> Bool in
       guard proxies[configuration.name] == nil else { return false }
       proxies[configuration.name] = ProxyState(
@@ -55,7 +56,6 @@ public final class ProxyEngine: Sendable {
     let id = nextID.add(1, ordering: .relaxed).oldValue
     let home = threads[Int(id) % threads.count]
     let dispatcher = self.dispatcher
-    let context = self.context
     do {
       let state = try await home.run { worker -> ProxyState in
         let listener = ProxyListener(worker: worker, dispatcher: dispatcher)

@@ -22,7 +22,9 @@ import Testing
     }
     #expect(count == size)
     let measured = Double(size) / seconds
-    #expect(abs(measured - rate) / rate < 0.05, "measured \(Int(measured)) B/s for a rate of \(Int(rate)) B/s")
+    #expect(
+      abs(measured - rate) / rate < 0.05,
+      "measured \(Int(measured)) B/s for a rate of \(Int(rate)) B/s")
     socket.close()
     server.stop()
     await proxy.close()
@@ -35,7 +37,8 @@ import Testing
       socket.shutdownWrite()
     }
     let fault = FaultSpec(
-      stream: .downstream, kind: .bandwidth(.init(bytesPerSecond: 10_000_000, proxyBytesPerSecond: 800_000)))
+      stream: .downstream,
+      kind: .bandwidth(.init(bytesPerSecond: 10_000_000, proxyBytesPerSecond: 800_000)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let started = ContinuousClock.now
     try await withThrowingTaskGroup(of: Int.self) { group in

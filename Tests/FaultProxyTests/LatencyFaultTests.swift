@@ -14,7 +14,8 @@ import Testing
       samples.append(try await roundTrip(socket, Array("ping \(index)".utf8)).milliseconds)
     }
     let median = samples.percentile(0.5)
-    #expect(samples.min()! >= 20, "a round trip took \(samples.min()!) ms, less than the 20 ms latency")
+    #expect(
+      samples.min()! >= 20, "a round trip took \(samples.min()!) ms, less than the 20 ms latency")
     // The median, not the mean: a loaded machine adds rare long stalls that say nothing about the fault.
     #expect(median < 30, "median round trip \(median) ms is far above the 20 ms latency")
     socket.close()
@@ -38,7 +39,9 @@ import Testing
     // Quantiles rather than mean and deviation, so rare stalls of a loaded machine do not decide.
     #expect(samples.min()! >= 5, "a round trip beat the minimum delay: \(samples.min()!) ms")
     #expect((12...20).contains(median), "median \(median) ms, expected about 15 ms")
-    #expect((6...14).contains(interquartile), "interquartile range \(interquartile) ms, expected about 10 ms")
+    #expect(
+      (6...14).contains(interquartile),
+      "interquartile range \(interquartile) ms, expected about 10 ms")
     socket.close()
     server.stop()
     await proxy.close()
@@ -47,7 +50,9 @@ import Testing
   @Test func orderIsKeptUnderJitter() async throws {
     let server = try makeEchoServer()
     let latency = FaultSpec(
-      stream: .both, kind: .latency(.init(delay: .milliseconds(5), jitter: .milliseconds(5), distribution: .normal)))
+      stream: .both,
+      kind: .latency(
+        .init(delay: .milliseconds(5), jitter: .milliseconds(5), distribution: .normal)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [latency])
     let socket = try proxy.connect()
     let data = randomBytes(count: 400_000, seed: 99)
@@ -70,7 +75,10 @@ import Testing
     let socket = try proxy.connect()
     let before = try await roundTrip(socket, Array("a".utf8)).milliseconds
     try await proxy.engine.setFaults(
-      [FaultSpec(name: "slow", stream: .downstream, kind: .latency(.init(delay: .milliseconds(80))))],
+      [
+        FaultSpec(
+          name: "slow", stream: .downstream, kind: .latency(.init(delay: .milliseconds(80))))
+      ],
       forProxy: "test")
     let during = try await roundTrip(socket, Array("b".utf8)).milliseconds
     try await proxy.engine.setFaults([], forProxy: "test")

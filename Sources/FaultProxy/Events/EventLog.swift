@@ -65,7 +65,8 @@ public final class EventLog: Sendable {
 
   /// The events still in memory, oldest first, optionally for one proxy.
   public func events(proxy: String? = nil) -> [FaultEvent] {
-    let all = state.withLock { state in Array(state.ring[state.next...] + state.ring[..<state.next]) }
+    let all = state.withLock { state in Array(state.ring[state.next...] + state.ring[..<state.next])
+    }
     guard let proxy else { return all }
     return all.filter { $0.proxy == proxy }
   }

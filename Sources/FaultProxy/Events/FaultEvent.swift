@@ -19,7 +19,8 @@ public struct FaultEvent: Sendable, Hashable, Codable {
   public var value: Double?
 
   public init(
-    time: Double, proxy: String, connection: UInt64, direction: Direction?, fault: String, action: String,
+    time: Double, proxy: String, connection: UInt64, direction: Direction?, fault: String,
+    action: String,
     bytes: Int = 0, offset: UInt64? = nil, value: Double? = nil
   ) {
     self.time = time

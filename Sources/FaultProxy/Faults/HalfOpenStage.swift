@@ -18,7 +18,8 @@ final class HalfOpenStage: BaseStage {
     timers.append(context.scheduler.schedule(at: start) { [weak self] in self?.begin() })
     if let duration = halfOpen.duration {
       timers.append(
-        context.scheduler.schedule(at: start &+ duration.nanoseconds) { [weak self] in self?.end() })
+        context.scheduler.schedule(at: start &+ duration.nanoseconds) { [weak self] in self?.end() }
+      )
     }
   }
 

@@ -68,7 +68,8 @@ final class LossStage: BaseStage {
         currentStall &+= timeout
         attempts += 1
       }
-      context.log("stall", bytes: loss.segmentSize, offset: offset, value: Double(currentStall) / 1_000_000)
+      context.log(
+        "stall", bytes: loss.segmentSize, offset: offset, value: Double(currentStall) / 1_000_000)
     }
   }
 

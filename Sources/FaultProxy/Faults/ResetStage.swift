@@ -12,10 +12,14 @@ final class ResetStage: BaseStage {
     armed = context.key.derived("reset-probability").occurs(withProbability: reset.probability)
     super.init(context: context)
     // With `stream: both` the two stages share one timer: the upstream one keeps it.
-    guard armed, context.fault.spec.stream != .both || context.direction == .upstream else { return }
+    guard armed, context.fault.spec.stream != .both || context.direction == .upstream else {
+      return
+    }
     if reset.afterBytes == nil || reset.after != nil {
       let delay = reset.after?.nanoseconds ?? 0
-      timer = context.scheduler.schedule(at: context.pair.openedAt &+ delay) { [weak self] in self?.fire() }
+      timer = context.scheduler.schedule(at: context.pair.openedAt &+ delay) { [weak self] in
+        self?.fire()
+      }
     }
   }
 

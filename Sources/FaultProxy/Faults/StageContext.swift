@@ -29,7 +29,8 @@ final class StageContext {
     guard engine.eventLog.isEnabled else { return }
     engine.eventLog.record(
       FaultEvent(
-        time: engine.elapsedMilliseconds(), proxy: proxy.name, connection: pair.index, direction: direction,
+        time: engine.elapsedMilliseconds(), proxy: proxy.name, connection: pair.index,
+        direction: direction,
         fault: fault.spec.name, action: action, bytes: bytes, offset: offset, value: value))
   }
 

@@ -17,7 +17,10 @@ final class TimedRelease {
   /// The release time of the last item queued; later items never leave before it.
   private(set) var lastRelease: UInt64 = 0
 
-  init(scheduler: PreciseScheduler, deliver: @escaping (Chunk) -> Void, deliverEnd: @escaping (StreamEnd) -> Void) {
+  init(
+    scheduler: PreciseScheduler, deliver: @escaping (Chunk) -> Void,
+    deliverEnd: @escaping (StreamEnd) -> Void
+  ) {
     self.scheduler = scheduler
     self.deliver = deliver
     self.deliverEnd = deliverEnd

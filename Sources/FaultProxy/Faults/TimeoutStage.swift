@@ -7,7 +7,9 @@ final class TimeoutStage: BaseStage {
     super.init(context: context)
     let delay = timeout.nanoseconds
     // With `stream: both` the two stages share one timer: the upstream one keeps it.
-    guard delay > 0, context.fault.spec.stream != .both || context.direction == .upstream else { return }
+    guard delay > 0, context.fault.spec.stream != .both || context.direction == .upstream else {
+      return
+    }
     timer = context.scheduler.schedule(at: context.appliedAt &+ delay) { [weak self] in
       guard let self else { return }
       self.context.log("timeout")

@@ -24,7 +24,9 @@ extension ConnectionPair {
         let context = StageContext(
           pair: self, pipe: pipe, fault: fault,
           key: proxy.seeds.key(connection: index, direction: direction, fault: fault.key))
-        if let stage = FaultStageFactory.makeStage(for: fault, context: context) { chain.append(stage) }
+        if let stage = FaultStageFactory.makeStage(for: fault, context: context) {
+          chain.append(stage)
+        }
       }
       pipe.replaceStages(chain)
     }
@@ -49,7 +51,9 @@ extension ConnectionPair {
           return .never
         }
         delay += connectDelay.delay.nanoseconds
-        if logging { log(fault, "connect_delay", value: Double(connectDelay.delay.nanoseconds) / 1_000_000) }
+        if logging {
+          log(fault, "connect_delay", value: Double(connectDelay.delay.nanoseconds) / 1_000_000)
+        }
       default:
         continue
       }

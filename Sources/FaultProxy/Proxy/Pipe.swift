@@ -51,7 +51,9 @@ final class Pipe: ChunkSink {
       stage.output = position + 1 < stages.count ? stages[position + 1] : self
     }
     for (position, stage) in old.enumerated() where !newStages.contains(where: { $0 === stage }) {
-      let follower = old[(position + 1)...].first { survivor in newStages.contains { $0 === survivor } }
+      let follower = old[(position + 1)...].first { survivor in
+        newStages.contains { $0 === survivor }
+      }
       stage.output = follower ?? self
       stage.flush()
       stage.detach()

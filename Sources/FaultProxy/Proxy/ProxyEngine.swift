@@ -23,7 +23,8 @@ public final class ProxyEngine: Sendable {
     signal(SIGPIPE, SIG_IGN)
     self.configuration = configuration
     eventLog = EventLog()
-    context = EngineContext(seed: configuration.seed ?? SeedSequence.randomSeed(), eventLog: eventLog)
+    context = EngineContext(
+      seed: configuration.seed ?? SeedSequence.randomSeed(), eventLog: eventLog)
     var threads: [LoopThread] = []
     for index in 0..<configuration.loopCount {
       threads.append(try LoopThread(index: index, name: "faultline-loop-\(index)"))

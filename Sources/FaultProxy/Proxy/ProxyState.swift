@@ -16,7 +16,9 @@ final class ProxyState: Sendable {
   private let plan: Mutex<FaultPlan>
   private let buckets = Mutex<[String: SharedTokenBucket]>([:])
 
-  init(id: UInt64, configuration: ProxyConfiguration, boundListen: SocketAddress, engine: EngineContext) {
+  init(
+    id: UInt64, configuration: ProxyConfiguration, boundListen: SocketAddress, engine: EngineContext
+  ) {
     self.id = id
     name = configuration.name
     listen = boundListen
@@ -70,7 +72,9 @@ final class ProxyState: Sendable {
 extension SeedSequence {
   /// Decisions of the fault with `key` in `direction` on connection `connection`.
   func key(connection: UInt64, direction: Direction, fault key: String) -> DecisionKey {
-    self.key(connection: connection, direction: direction, fault: Int(truncatingIfNeeded: DecisionKey.fnv1a(key)))
+    self.key(
+      connection: connection, direction: direction,
+      fault: Int(truncatingIfNeeded: DecisionKey.fnv1a(key)))
   }
 
   /// Once-per-connection decisions of the fault with `key` (its toxicity).

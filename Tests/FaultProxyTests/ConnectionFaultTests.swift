@@ -1,0 +1,225 @@
+import FaultProxy
+import Foundation
+import Glibc
+import Testing
+
+/// Faults that end, silence or refuse connections, observed with real sockets.
+@Suite struct ConnectionFaultTests {
+  @Test func halfOpenSilencesWithoutFinOrResetAndBacksUpSends() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let socket = try proxy.connect()
+    _ = try await roundTrip(socket, Array("before".utf8))
+    try await proxy.engine.setFaults(
+      [FaultSpec(name: "cable", kind: .halfOpen(.init(reads: .stop)))], forProxy: "test")
+    socket.setTimeout(seconds: 1)
+    try await blocking { try socket.send(Array("lost?".utf8)) }
+    // No data, no FIN, no RST: the read times out (EAGAIN), it does not return EOF or ECONNRESET.
+    let outcome = try await blocking { () -> Int32 in
+      do {
+        let bytes = try socket.receive()
+        return bytes.isEmpty ? -1 : -2
+      } catch let error as SocketError {
+        return error.errnoValue ?? 0
+      }
+    }
+    #expect(outcome == EAGAIN, "a half-open connection must stay silent, got \(outcome)")
+    // Sends back up: the proxy stopped reading, so the kernel buffers fill and a non-blocking send would block.
+    let backedUp = try await blocking { () -> Bool in
+      let flags = fcntl(socket.fd, F_GETFL)
+      _ = fcntl(socket.fd, F_SETFL, flags | O_NONBLOCK)
+      defer { _ = fcntl(socket.fd, F_SETFL, flags) }
+      let block = [UInt8](repeating: 7, count: 65536)
+      for _ in 0..<2000 {
+        let written = block.withUnsafeBytes {
+          send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+        }
+        if written < 0 { return errno == EAGAIN }
+      }
+      return false
+    }
+    #expect(backedUp, "with reads: stop, the client's sends must back up")
+    await proxy.close()
+    server.stop()
+  }
+
+  @Test func halfOpenRecoversWhenRemovedAndTheHeldBytesFlow() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let socket = try proxy.connect()
+    _ = try await roundTrip(socket, Array("before".utf8))
+    try await proxy.engine.setFaults(
+      [FaultSpec(name: "cable", kind: .halfOpen(.init()))], forProxy: "test")
+    try await blocking { try socket.send(Array("held".utf8)) }
+    #expect(try await waitUntil { try proxy.engine.stats(named: "test").faultActions > 0 })
+    try await proxy.engine.setFaults([], forProxy: "test")
+    #expect(try await blocking { try socket.receive(exactly: 4) } == Array("held".utf8))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func halfOpenUpstreamSideClosesTheServerWhileTheClientStaysConnected() async throws {
+    let serverSawEOF = ReceivedLog()
+    let server = try TestServer { socket in
+      _ = try? socket.receive(exactly: 5)
+      try? socket.send(Array("hello".utf8))
+      let rest = (try? socket.receiveAll()) ?? []
+      serverSawEOF.record(id: 0, bytes: rest)
+    }
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let socket = try proxy.connect()
+    _ = try await roundTrip(socket, Array("hello".utf8))
+    try await proxy.engine.setFaults(
+      [FaultSpec(name: "nat", kind: .halfOpen(.init(side: .upstream)))], forProxy: "test")
+    #expect(await waitUntil { serverSawEOF.count == 1 }, "the server should see the connection end")
+    socket.setTimeout(seconds: 1)
+    let outcome = try await blocking { () -> Int32 in
+      do { return try socket.receive().isEmpty ? -1 : -2 } catch let error as SocketError {
+        return error.errnoValue ?? 0
+      }
+    }
+    #expect(outcome == EAGAIN, "the client must not notice anything, got \(outcome)")
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func halfCloseSendsFinOneWayOnly() async throws {
+    let serverGot = ReceivedLog()
+    let server = try TestServer { socket in
+      serverGot.record(id: 0, bytes: (try? socket.receiveAll()) ?? [])
+    }
+    let fault = FaultSpec(name: "fin", stream: .downstream, kind: .halfClose)
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    // The client reads EOF at once...
+    #expect(try await blocking { try socket.receive() }.isEmpty)
+    // ...and can still send to the server.
+    try await blocking { try socket.send(Array("still here".utf8)) }
+    socket.shutdownWrite()
+    #expect(await waitUntil { serverGot.count == 1 })
+    #expect(serverGot.bytes(id: 0) == Array("still here".utf8))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func resetAfterATimeArrivesAsConnectionReset() async throws {
+    let server = try makeEchoServer()
+    let fault = FaultSpec(name: "rst", kind: .reset(.init(after: .milliseconds(150))))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    _ = try await roundTrip(socket, Array("alive".utf8))
+    let started = ContinuousClock.now
+    let code = try await blocking { () -> Int32 in
+      do {
+        _ = try socket.receiveAll()
+        return 0
+      } catch let error as SocketError {
+        return error.errnoValue ?? -1
+      }
+    }
+    #expect(code == ECONNRESET)
+    #expect(ContinuousClock.now - started < .seconds(5))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func resetAfterBytesCutsTheStream() async throws {
+    let server = try TestServer { socket in
+      try? socket.send(randomBytes(count: 1_000_000, seed: 9))
+    }
+    let fault = FaultSpec(name: "rst", stream: .downstream, kind: .reset(.init(afterBytes: 10_000)))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    let (count, code) = try await blocking { () -> (Int, Int32) in
+      var total = 0
+      while true {
+        do {
+          let part = try socket.receive()
+          if part.isEmpty { return (total, 0) }
+          total += part.count
+        } catch let error as SocketError {
+          return (total, error.errnoValue ?? -1)
+        }
+      }
+    }
+    #expect(code == ECONNRESET)
+    #expect(count <= 10_000)
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func refuseClosedGivesConnectionRefusedUntilRemoved() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    try await proxy.engine.setFaults(
+      [FaultSpec(name: "down", kind: .refuse(.closed))], forProxy: "test")
+    let error = #expect(throws: SocketError.self) { _ = try proxy.connect() }
+    #expect(error?.errnoValue == ECONNREFUSED)
+    try await proxy.engine.setFaults([], forProxy: "test")
+    let socket = try proxy.connect()
+    _ = try await roundTrip(socket, Array("back".utf8))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func refuseResetAcceptsThenResets() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(
+      upstreamPort: server.port, faults: [FaultSpec(name: "down", kind: .refuse(.reset))])
+    let socket = try proxy.connect()
+    let code = try await blocking { () -> Int32 in
+      do { return try socket.receive().isEmpty ? 0 : -2 } catch let error as SocketError {
+        return error.errnoValue ?? -1
+      }
+    }
+    #expect(code == ECONNRESET)
+    #expect(server.connectionCount == 0, "a refused connection must never reach the server")
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func connectDelayHoldsTheFirstAnswer() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(
+      upstreamPort: server.port,
+      faults: [FaultSpec(name: "slow-syn", kind: .connectDelay(.init(delay: .milliseconds(300))))])
+    let started = ContinuousClock.now
+    let socket = try proxy.connect()
+    _ = try await roundTrip(socket, Array("hi".utf8))
+    #expect(ContinuousClock.now - started >= .milliseconds(300))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func toxicityAppliesToAboutThatShareOfConnections() async throws {
+    let server = try makeEchoServer()
+    let fault = FaultSpec(name: "some", toxicity: 0.3, kind: .refuse(.reset))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault], seed: 77)
+    var refused = 0
+    let total = 200
+    for _ in 0..<total {
+      let socket = try proxy.connect()
+      socket.setTimeout(seconds: 5)
+      let ok = try await blocking { () -> Bool in
+        do {
+          try socket.send([1])
+          return try socket.receive(exactly: 1) == [1]
+        } catch { return false }
+      }
+      if !ok { refused += 1 }
+      socket.close()
+    }
+    let share = Double(refused) / Double(total)
+    #expect((0.2...0.4).contains(share), "toxicity 0.3 hit \(share) of connections")
+    server.stop()
+    await proxy.close()
+  }
+}

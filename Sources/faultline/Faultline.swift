@@ -6,6 +6,10 @@ struct Faultline: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "faultline",
     abstract: "Fault-injecting TCP proxy, mock ComfyUI server and reconnection harness.",
-    subcommands: [ProxyCommand.self, ProfileCommand.self]
+    subcommands: [
+      ProxyCommand.self,
+      MockCommand.self,
+      ProfileCommand.self,
+    ]
   )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcess
 import FaultProxy
 import Foundation
 
@@ -28,8 +29,11 @@ struct ProxyCommand: AsyncParsableCommand {
   @Option(help: "Number of event-loop threads (default: one per core, at most 4).")
   var loops: Int = EngineConfiguration.defaultLoopCount
 
-  @Option(help: "Seed for every random decision (default: random, printed in the ready line).")
-  var seed: UInt64?
+  @OptionGroup(title: "Faults")
+  var faults: ProxyFaultOptions
+
+  @Flag(help: "Exit when standard input reaches end-of-file (the parent that started us is gone).")
+  var exitWithParent = false
 
   func validate() throws {
     guard loops >= 1 else { throw ValidationError("--loops must be at least 1, got \(loops)") }
@@ -38,17 +42,26 @@ struct ProxyCommand: AsyncParsableCommand {
   func run() async throws {
     let listenAddress = try parseAddress(listen, option: "--listen")
     let upstreamAddress = try parseAddress(upstream, option: "--upstream")
-    let engine = try ProxyEngine(configuration: EngineConfiguration(loopCount: loops, seed: seed))
+    let parent = getppid()
+    let profile = try faults.loadProfile()
+    let engine = try ProxyEngine(
+      configuration: EngineConfiguration(
+        loopCount: loops, seed: faults.effectiveSeed(profile: profile)))
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
     let info = try await engine.addProxy(
       ProxyConfiguration(name: name, listen: listenAddress, upstream: upstreamAddress))
+    try await faults.apply(to: engine, proxy: name, profile: profile)
     ReadyLine.print([
       "ready": true, "listen": info.listen.description, "upstream": info.upstream.description,
-      "name": info.name, "pid": Int(getpid()), "seed": engine.seed,
+      "name": info.name, "pid": Int(getpid()), "seed": engine.seed, "profile": profile?.name ?? "",
     ])
-    let signal = await stop.wait()
-    FileHandle.standardError.write(Data("faultline proxy: signal \(signal), shutting down\n".utf8))
+    ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
+      stop.trigger(reason)
+    }
+    let reason = await stop.wait()
+    FileHandle.standardError.write(Data("faultline proxy: \(reason), shutting down\n".utf8))
     await engine.shutdown()
+    engine.eventLog.closeFile()
   }
 }
 

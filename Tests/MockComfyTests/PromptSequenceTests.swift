@@ -17,12 +17,6 @@ struct PromptSequenceTests {
     try await withMockServer { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "submitter")
       let bystander = try await TestSocket.connect(port: port, clientID: "bystander")
-      defer {
-        Task {
-          await client.shutdown()
-          await bystander.shutdown()
-        }
-      }
       #expect(
         client.texts.first == [
           "type": "status",
@@ -110,12 +104,6 @@ struct PromptSequenceTests {
     try await withMockServer { port async throws in
       let plain = try await TestSocket.connect(port: port, clientID: "plain")
       let rich = try await TestSocket.connect(port: port, clientID: "rich", featureFlags: true)
-      defer {
-        Task {
-          await plain.shutdown()
-          await rich.shutdown()
-        }
-      }
       #expect(
         await rich.waitForText { $0["type"] == "feature_flags" }?["data"]?[
           "supports_preview_metadata"] == true)
@@ -150,7 +138,6 @@ struct PromptSequenceTests {
       .init(nodeTime: .milliseconds(60), progressSteps: 1, statusInterval: nil)
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
-      defer { Task { await client.shutdown() } }
       let first = try await HTTP.post(
         "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"])
       let second = try await HTTP.post(
@@ -220,12 +207,6 @@ struct PromptSequenceTests {
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let bystander = try await TestSocket.connect(port: port, clientID: "b")
-      defer {
-        Task {
-          await client.shutdown()
-          await bystander.shutdown()
-        }
-      }
       let promptID = try #require(
         try await HTTP.post(
           "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
@@ -252,7 +233,6 @@ struct PromptSequenceTests {
         failingNodes: ["VAEDecode"])
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
-      defer { Task { await client.shutdown() } }
       let promptID = try #require(
         try await HTTP.post(
           "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
@@ -287,7 +267,6 @@ struct PromptSequenceTests {
       #expect(await first.waitForText { $0["type"] == "executing" } != nil)
       await first.shutdown()
       let second = try await TestSocket.connect(port: port, clientID: "phoenix")
-      defer { Task { await second.shutdown() } }
       #expect(await pollUntil { second.texts.count >= 2 })
       #expect(second.texts[0]["type"] == "status")
       #expect(second.texts[0]["data"]?["sid"] == "phoenix")

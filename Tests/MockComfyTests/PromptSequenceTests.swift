@@ -303,3 +303,67 @@ struct PromptSequenceTests {
     #expect(history == [:])
   }
 }
+
+@Suite("Scripted timings, queue order and server start")
+struct ScriptedBehaviourTests {
+  @Test("a slow node runs for its scripted time, the others for the node time")
+  func slowNode() async throws {
+    let configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(5), progressSteps: 0, statusInterval: nil,
+      slowNodes: ["KSampler": .milliseconds(400)])
+    try await withMockServer(configuration) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let clock = ContinuousClock()
+      let promptID = try await SessionTests.post(port, clientID: "c")
+      #expect(
+        await client.waitForText { $0["type"] == "executing" && $0["data"]?["node"] == "3" } != nil)
+      let samplerStarted = clock.now
+      #expect(
+        await client.waitForText { $0["type"] == "executing" && $0["data"]?["node"] == "8" } != nil)
+      #expect(
+        clock.now - samplerStarted >= .milliseconds(350), "KSampler must take its scripted 400 ms")
+      #expect(await client.waitForDone(promptID: promptID))
+    }
+  }
+
+  @Test("`front` puts a prompt ahead of the pending ones, with a negative number")
+  func frontOfQueue() async throws {
+    let configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(40), progressSteps: 0, statusInterval: nil)
+    try await withMockServer(configuration) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let url = "http://127.0.0.1:\(port)/prompt"
+      _ = try await HTTP.post(url, json: ["prompt": defaultWorkflow(), "client_id": "c"])
+      let back = try #require(
+        try await HTTP.post(url, json: ["prompt": defaultWorkflow(), "client_id": "c"]).json)
+      let front = try #require(
+        try await HTTP.post(
+          url, json: ["prompt": defaultWorkflow(), "client_id": "c", "front": true]
+        ).json)
+      #expect(front["number"] == -2)
+      let pending = try await HTTP.get("http://127.0.0.1:\(port)/queue").json?["queue_pending"]?
+        .arrayValue
+      #expect(pending?.map { $0.arrayValue?[1] } == [front["prompt_id"], back["prompt_id"]])
+      let backID = try #require(back["prompt_id"]?.stringValue)
+      #expect(await client.waitForDone(promptID: backID))
+      let starts = client.texts.filter { $0["type"] == "execution_start" }.map {
+        $0["data"]?["prompt_id"]
+      }
+      #expect(Array(starts.suffix(2)) == [front["prompt_id"], back["prompt_id"]])
+    }
+  }
+
+  @Test("starting on a port that is taken fails with an error naming the address")
+  func portTaken() async throws {
+    try await withMockServer { port async throws in
+      let second = MockServer(configuration: .init(port: port, statusInterval: nil))
+      do {
+        _ = try await second.start()
+        await second.stop()
+        Issue.record("a second server bound the same port")
+      } catch {
+        #expect("\(error)".contains("127.0.0.1:\(port)"))
+      }
+    }
+  }
+}

@@ -4,8 +4,7 @@ import Testing
 
 @Suite("Prompt execution and the message sequence")
 struct PromptSequenceTests {
-  /// Message types after the greeting, with consecutive repeats of progress/progress_state folded, so
-  /// the expected order reads like the protocol description.
+  /// The types of the text messages after the greeting, in arrival order.
   static func outline(_ texts: [JSONValue]) -> [String] {
     texts.dropFirst().compactMap { $0["type"]?.stringValue }
   }
@@ -364,6 +363,76 @@ struct ScriptedBehaviourTests {
       } catch {
         #expect("\(error)".contains("127.0.0.1:\(port)"))
       }
+    }
+  }
+}
+
+@Suite("Graphs beyond text-to-image")
+struct ImageToImageTests {
+  @Test(
+    "image-to-image: LoadImage of an upload → VAEEncode → KSampler → VAEDecode → PreviewImage (temp output)"
+  )
+  func imageToImage() async throws {
+    try await withMockServer { port async throws in
+      let boundary = "b0undary"
+      var body = Array(
+        "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"start.png\"\r\nContent-Type: image/png\r\n\r\n"
+          .utf8)
+      body += [0x89, 0x50, 0x4E, 0x47] + Array("\r\n--\(boundary)--\r\n".utf8)
+      let upload = try await HTTP.request(
+        .POST, "http://127.0.0.1:\(port)/api/upload/image", body: body,
+        headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")])
+      #expect(upload.json?["name"] == "start.png")
+
+      let graph: JSONValue = [
+        "1": ["class_type": "LoadImage", "inputs": ["image": "start.png"]],
+        "2": [
+          "class_type": "CheckpointLoaderSimple",
+          "inputs": ["ckpt_name": "v1-5-pruned-emaonly.safetensors"],
+        ],
+        "3": ["class_type": "VAEEncode", "inputs": ["pixels": ["1", 0], "vae": ["2", 2]]],
+        "4": ["class_type": "CLIPTextEncode", "inputs": ["clip": ["2", 1], "text": "a cat"]],
+        "5": [
+          "class_type": "KSampler",
+          "inputs": [
+            "model": ["2", 0], "seed": 1, "steps": 4, "cfg": 7.5, "sampler_name": "euler",
+            "scheduler": "karras",
+            "positive": ["4", 0], "negative": ["4", 0], "latent_image": ["3", 0], "denoise": 0.6,
+          ],
+        ],
+        "6": ["class_type": "VAEDecode", "inputs": ["samples": ["5", 0], "vae": ["2", 2]]],
+        "7": ["class_type": "PreviewImage", "inputs": ["images": ["6", 0]]],
+      ]
+      let client = try await TestSocket.connect(port: port, clientID: "i2i")
+      let reply = try await HTTP.post(
+        "http://127.0.0.1:\(port)/api/prompt", json: ["prompt": graph, "client_id": "i2i"])
+      let promptID = try #require(
+        reply.json?["prompt_id"]?.stringValue, "\(reply.json?.text ?? "")")
+      #expect(await client.waitForDone(promptID: promptID))
+      let image = try #require(
+        try await HTTP.get("http://127.0.0.1:\(port)/api/history/\(promptID)").json?[promptID]?[
+          "outputs"]?["7"]?["images"]?
+          .arrayValue?.first)
+      #expect(image["type"] == "temp")
+      let filename = try #require(image["filename"]?.stringValue)
+      #expect(filename.hasPrefix("ComfyUI_temp_"))
+      #expect(
+        try await HTTP.get("http://127.0.0.1:\(port)/view?filename=\(filename)&type=temp").status
+          == 200)
+      #expect(
+        try await HTTP.get("http://127.0.0.1:\(port)/view?filename=\(filename)&type=output").status
+          == 404)
+
+      var wrongLink = graph.objectValue!
+      wrongLink["6"] = [
+        "class_type": "VAEDecode", "inputs": ["samples": ["1", 0], "vae": ["2", 2]],
+      ]
+      let mismatch = try await HTTP.post(
+        "http://127.0.0.1:\(port)/prompt", json: ["prompt": .object(wrongLink)])
+      #expect(mismatch.status == 400)
+      #expect(
+        mismatch.json?["node_errors"]?["6"]?["errors"]?.arrayValue?.first?["type"]
+          == "return_type_mismatch")
     }
   }
 }

@@ -42,6 +42,7 @@ public final class MockServer: Sendable {
   }
 
   /// Binds the listener and starts serving; returns the bound port (the real one when `port` is 0).
+  /// A server starts once: to restart (as a real restart would, with empty history), make a new one.
   public func start() async throws -> Int {
     guard
       started.withLock({ value in
@@ -50,7 +51,7 @@ public final class MockServer: Sendable {
       })
     else { throw StartError.alreadyStarted }
     let configuration = self.configuration
-    let store = try OutputStore()
+    let store = try OutputStore(parent: configuration.outputParentDirectory)
     let sessions = SessionRegistry(reconnectRace: configuration.quirks.contains(.reconnectRace))
     let queue = PromptQueue(sessions: sessions)
     let executor = PromptExecutor(

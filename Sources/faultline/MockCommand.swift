@@ -32,6 +32,11 @@ struct MockCommand: AsyncParsableCommand {
   var failNode: [String] = []
   @Option(help: "Make a node run longer, as CLASS_OR_ID=DURATION (repeatable), e.g. KSampler=3s.")
   var slowNode: [String] = []
+  @Option(
+    help:
+      "Directory in which the server makes its own input/output/temp directory (removed on exit); default: the system temporary directory."
+  )
+  var outputDirectory: String?
   @Flag(
     help: "Exit when standard input reaches end-of-file (the parent holds the pipe's write end).")
   var exitWithParent = false
@@ -69,7 +74,8 @@ struct MockCommand: AsyncParsableCommand {
       host: host, port: port, nodeTime: try parseDuration(nodeTime, option: "--node-time"),
       progressSteps: progressSteps,
       statusInterval: interval == .zero ? nil : interval, quirks: quirks,
-      failingNodes: Set(failNode), slowNodes: slowNodes)
+      failingNodes: Set(failNode), slowNodes: slowNodes,
+      outputParentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
   }
 
   private func parseDuration(_ text: String, option: String) throws -> Duration {
@@ -94,9 +100,11 @@ struct MockCommand: AsyncParsableCommand {
       return source
     }
     let boundPort = try await server.start()
-    let ready =
-      "{\"ready\": true, \"port\": \(boundPort), \"pid\": \(getpid()), \"host\": \"\(host)\"}\n"
-    FileHandle.standardOutput.write(Data(ready.utf8))
+    let ready: JSONValue = [
+      "ready": true, "port": .int(boundPort), "pid": .int(Int(getpid())), "host": .string(host),
+    ]
+    // One unbuffered write, only now that the listener is bound: the parent may connect at once.
+    FileHandle.standardOutput.write(Data((ready.text + "\n").utf8))
     ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
       stopContinuation.yield(reason)
     }

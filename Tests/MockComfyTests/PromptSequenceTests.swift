@@ -4,8 +4,7 @@ import Testing
 
 @Suite("Prompt execution and the message sequence")
 struct PromptSequenceTests {
-  /// Message types after the greeting, with consecutive repeats of progress/progress_state folded, so
-  /// the expected order reads like the protocol description.
+  /// The types of the text messages after the greeting, in arrival order.
   static func outline(_ texts: [JSONValue]) -> [String] {
     texts.dropFirst().compactMap { $0["type"]?.stringValue }
   }
@@ -17,12 +16,6 @@ struct PromptSequenceTests {
     try await withMockServer { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "submitter")
       let bystander = try await TestSocket.connect(port: port, clientID: "bystander")
-      defer {
-        Task {
-          await client.shutdown()
-          await bystander.shutdown()
-        }
-      }
       #expect(
         client.texts.first == [
           "type": "status",
@@ -110,12 +103,6 @@ struct PromptSequenceTests {
     try await withMockServer { port async throws in
       let plain = try await TestSocket.connect(port: port, clientID: "plain")
       let rich = try await TestSocket.connect(port: port, clientID: "rich", featureFlags: true)
-      defer {
-        Task {
-          await plain.shutdown()
-          await rich.shutdown()
-        }
-      }
       #expect(
         await rich.waitForText { $0["type"] == "feature_flags" }?["data"]?[
           "supports_preview_metadata"] == true)
@@ -150,7 +137,6 @@ struct PromptSequenceTests {
       .init(nodeTime: .milliseconds(60), progressSteps: 1, statusInterval: nil)
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
-      defer { Task { await client.shutdown() } }
       let first = try await HTTP.post(
         "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"])
       let second = try await HTTP.post(
@@ -220,12 +206,6 @@ struct PromptSequenceTests {
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let bystander = try await TestSocket.connect(port: port, clientID: "b")
-      defer {
-        Task {
-          await client.shutdown()
-          await bystander.shutdown()
-        }
-      }
       let promptID = try #require(
         try await HTTP.post(
           "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
@@ -252,7 +232,6 @@ struct PromptSequenceTests {
         failingNodes: ["VAEDecode"])
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
-      defer { Task { await client.shutdown() } }
       let promptID = try #require(
         try await HTTP.post(
           "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
@@ -287,7 +266,6 @@ struct PromptSequenceTests {
       #expect(await first.waitForText { $0["type"] == "executing" } != nil)
       await first.shutdown()
       let second = try await TestSocket.connect(port: port, clientID: "phoenix")
-      defer { Task { await second.shutdown() } }
       #expect(await pollUntil { second.texts.count >= 2 })
       #expect(second.texts[0]["type"] == "status")
       #expect(second.texts[0]["data"]?["sid"] == "phoenix")
@@ -322,5 +300,139 @@ struct PromptSequenceTests {
     await restarted.stop()
     #expect(samePort == port)
     #expect(history == [:])
+  }
+}
+
+@Suite("Scripted timings, queue order and server start")
+struct ScriptedBehaviourTests {
+  @Test("a slow node runs for its scripted time, the others for the node time")
+  func slowNode() async throws {
+    let configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(5), progressSteps: 0, statusInterval: nil,
+      slowNodes: ["KSampler": .milliseconds(400)])
+    try await withMockServer(configuration) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let clock = ContinuousClock()
+      let promptID = try await SessionTests.post(port, clientID: "c")
+      #expect(
+        await client.waitForText { $0["type"] == "executing" && $0["data"]?["node"] == "3" } != nil)
+      let samplerStarted = clock.now
+      #expect(
+        await client.waitForText { $0["type"] == "executing" && $0["data"]?["node"] == "8" } != nil)
+      #expect(
+        clock.now - samplerStarted >= .milliseconds(350), "KSampler must take its scripted 400 ms")
+      #expect(await client.waitForDone(promptID: promptID))
+    }
+  }
+
+  @Test("`front` puts a prompt ahead of the pending ones, with a negative number")
+  func frontOfQueue() async throws {
+    let configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(40), progressSteps: 0, statusInterval: nil)
+    try await withMockServer(configuration) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let url = "http://127.0.0.1:\(port)/prompt"
+      _ = try await HTTP.post(url, json: ["prompt": defaultWorkflow(), "client_id": "c"])
+      let back = try #require(
+        try await HTTP.post(url, json: ["prompt": defaultWorkflow(), "client_id": "c"]).json)
+      let front = try #require(
+        try await HTTP.post(
+          url, json: ["prompt": defaultWorkflow(), "client_id": "c", "front": true]
+        ).json)
+      #expect(front["number"] == -2)
+      let pending = try await HTTP.get("http://127.0.0.1:\(port)/queue").json?["queue_pending"]?
+        .arrayValue
+      #expect(pending?.map { $0.arrayValue?[1] } == [front["prompt_id"], back["prompt_id"]])
+      let backID = try #require(back["prompt_id"]?.stringValue)
+      #expect(await client.waitForDone(promptID: backID))
+      let starts = client.texts.filter { $0["type"] == "execution_start" }.map {
+        $0["data"]?["prompt_id"]
+      }
+      #expect(Array(starts.suffix(2)) == [front["prompt_id"], back["prompt_id"]])
+    }
+  }
+
+  @Test("starting on a port that is taken fails with an error naming the address")
+  func portTaken() async throws {
+    try await withMockServer { port async throws in
+      let second = MockServer(configuration: .init(port: port, statusInterval: nil))
+      do {
+        _ = try await second.start()
+        await second.stop()
+        Issue.record("a second server bound the same port")
+      } catch {
+        #expect("\(error)".contains("127.0.0.1:\(port)"))
+      }
+    }
+  }
+}
+
+@Suite("Graphs beyond text-to-image")
+struct ImageToImageTests {
+  @Test(
+    "image-to-image: LoadImage of an upload → VAEEncode → KSampler → VAEDecode → PreviewImage (temp output)"
+  )
+  func imageToImage() async throws {
+    try await withMockServer { port async throws in
+      let boundary = "b0undary"
+      var body = Array(
+        "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"start.png\"\r\nContent-Type: image/png\r\n\r\n"
+          .utf8)
+      body += [0x89, 0x50, 0x4E, 0x47] + Array("\r\n--\(boundary)--\r\n".utf8)
+      let upload = try await HTTP.request(
+        .POST, "http://127.0.0.1:\(port)/api/upload/image", body: body,
+        headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")])
+      #expect(upload.json?["name"] == "start.png")
+
+      let graph: JSONValue = [
+        "1": ["class_type": "LoadImage", "inputs": ["image": "start.png"]],
+        "2": [
+          "class_type": "CheckpointLoaderSimple",
+          "inputs": ["ckpt_name": "v1-5-pruned-emaonly.safetensors"],
+        ],
+        "3": ["class_type": "VAEEncode", "inputs": ["pixels": ["1", 0], "vae": ["2", 2]]],
+        "4": ["class_type": "CLIPTextEncode", "inputs": ["clip": ["2", 1], "text": "a cat"]],
+        "5": [
+          "class_type": "KSampler",
+          "inputs": [
+            "model": ["2", 0], "seed": 1, "steps": 4, "cfg": 7.5, "sampler_name": "euler",
+            "scheduler": "karras",
+            "positive": ["4", 0], "negative": ["4", 0], "latent_image": ["3", 0], "denoise": 0.6,
+          ],
+        ],
+        "6": ["class_type": "VAEDecode", "inputs": ["samples": ["5", 0], "vae": ["2", 2]]],
+        "7": ["class_type": "PreviewImage", "inputs": ["images": ["6", 0]]],
+      ]
+      let client = try await TestSocket.connect(port: port, clientID: "i2i")
+      let reply = try await HTTP.post(
+        "http://127.0.0.1:\(port)/api/prompt", json: ["prompt": graph, "client_id": "i2i"])
+      let promptID = try #require(
+        reply.json?["prompt_id"]?.stringValue, "\(reply.json?.text ?? "")")
+      #expect(await client.waitForDone(promptID: promptID))
+      let image = try #require(
+        try await HTTP.get("http://127.0.0.1:\(port)/api/history/\(promptID)").json?[promptID]?[
+          "outputs"]?["7"]?["images"]?
+          .arrayValue?.first)
+      #expect(image["type"] == "temp")
+      let filename = try #require(image["filename"]?.stringValue)
+      #expect(filename.hasPrefix("ComfyUI_temp_"))
+      #expect(
+        try await HTTP.get("http://127.0.0.1:\(port)/view?filename=\(filename)&type=temp").status
+          == 200)
+      #expect(
+        try await HTTP.get("http://127.0.0.1:\(port)/view?filename=\(filename)&type=output").status
+          == 404)
+
+      var wrongLink = graph.objectValue!
+      wrongLink["6"] = [
+        "class_type": "VAEDecode", "inputs": ["samples": ["1", 0], "vae": ["2", 2]],
+      ]
+      let mismatch = try await HTTP.post(
+        "http://127.0.0.1:\(port)/prompt", json: ["prompt": .object(wrongLink)])
+      #expect(mismatch.status == 400)
+      #expect(
+        mismatch.json?["node_errors"]?["6"]?["errors"]?.arrayValue?.first?["type"]
+          == "return_type_mismatch")
+    }
   }
 }

@@ -68,8 +68,14 @@ public actor ComfyClient {
     self.randomUnit = randomUnit
     self.eventLoopGroup = eventLoopGroup
     self.reconnectionFailedHandler = onReconnectionFailed
+    var httpConfiguration = HTTPClient.Configuration()
+    // The client has its own health-check retries and backoff; AsyncHTTPClient's built-in retry
+    // of refused connections would hold every request until its deadline and hide a dead server.
+    httpConfiguration.connectionPool.retryConnectionEstablishment = false
+    httpConfiguration.timeout.connect = .nanoseconds(
+      Int64(configuration.liveness.connectTimeout.seconds * 1e9))
     self.httpClient = HTTPClient(
-      eventLoopGroupProvider: .shared(eventLoopGroup), configuration: .init())
+      eventLoopGroupProvider: .shared(eventLoopGroup), configuration: httpConfiguration)
     self.http = ComfyHTTP(
       client: httpClient, baseURL: configuration.baseURL, timeout: configuration.requestTimeout)
   }

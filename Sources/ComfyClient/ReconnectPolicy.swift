@@ -63,18 +63,19 @@ public struct ReconnectPolicy: Sendable, Equatable {
       case .exponential: Double(sign: .plus, exponent: min(step - 1, 1000), significand: 1)
       case .linear: Double(step)
       }
-    let seconds = min(baseDelay.seconds * factor, maxDelay.seconds)
-    return .seconds(seconds)
+    // Decide the cap in floating point (no overflow), compute below it exactly.
+    guard baseDelay.seconds * factor < maxDelay.seconds else { return maxDelay }
+    return baseDelay * Int(factor)
   }
 
-  /// The delay before attempt `attempt`, with `randomUnit` (in 0..<1) choosing the jitter:
-  /// 0 gives the earliest time, 0.5 the nominal one, values near 1 the latest.
+  /// The delay before attempt `attempt`, with `randomUnit` (in 0...1) choosing the jitter:
+  /// 0 gives the earliest time, 0.5 the nominal one, 1 the latest.
   public func delay(forAttempt attempt: Int, randomUnit: Double) -> Duration {
-    let nominal = nominalDelay(forAttempt: attempt).seconds
+    let nominal = nominalDelay(forAttempt: attempt)
     let unit = min(max(randomUnit, 0), 1)
-    let spread = nominal * jitter * (2 * unit - 1)
-    let seconds = min(max(nominal + spread, 0), maxDelay.seconds)
-    return .seconds(seconds)
+    let spreadNanoseconds = (nominal.seconds * jitter * (2 * unit - 1) * 1e9).rounded()
+    let jittered = nominal + .nanoseconds(Int64(spreadNanoseconds))
+    return min(max(jittered, .zero), maxDelay)
   }
 }
 

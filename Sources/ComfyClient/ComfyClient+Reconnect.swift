@@ -68,6 +68,11 @@ extension ComfyClient {
 
   private func attemptReconnect(_ attempt: Int, loopID: Int) async -> Bool {
     guard activeLoopID == loopID, !isDestroyed else { return false }
+    // An HTTP probe first: it has a real deadline, so a frozen server fails the attempt
+    // without leaving a WebSocket upgrade hanging.
+    let probe = try? await http.send(
+      .GET, "/prompt", timeout: configuration.liveness.connectTimeout)
+    guard probe?.status == 200, activeLoopID == loopID, !isDestroyed else { return false }
     do {
       try await openSession()
     } catch {

@@ -178,7 +178,12 @@ public actor ComfyClient {
         try await session.opened.value
       }
     } catch {
+      // A socket whose upgrade the server never answers cannot be cancelled through the
+      // WebSocket library (it awaits an EventLoopFuture); it is abandoned here and ends when
+      // its TCP connection does. Closing it must not hold up the next attempt or destroy().
       session.stop()
+      task.cancel()
+      sessions[generation] = nil
       let reason = (error as? ComfyClientError)?.description ?? "\(error)"
       throw .webSocketConnectFailed(url: configuration.webSocketURL, reason: reason)
     }
@@ -270,9 +275,8 @@ public actor ComfyClient {
     let grace = configuration.liveness.closeTimeout * 2
     for record in sessions.values {
       if (try? await withDeadline(grace, { try await record.finished.value })) == nil {
-        // A socket that does not close by itself in time is cut.
+        // A socket whose close handshake does not finish in time is cut (input closed).
         record.task.cancel()
-        await record.task.value
       }
     }
     for job in jobs.values { job.fail(.destroyed) }

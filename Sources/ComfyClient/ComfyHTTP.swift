@@ -19,9 +19,11 @@ struct ComfyHTTP: Sendable {
     case GET, POST
   }
 
-  func send(_ method: Method, _ path: String, json body: JSONValue? = nil)
-    async throws(ComfyClientError) -> Response
-  {
+  /// Sends one request; `timeout` overrides the configured request deadline.
+  func send(
+    _ method: Method, _ path: String, json body: JSONValue? = nil, timeout: Duration? = nil
+  ) async throws(ComfyClientError) -> Response {
+    let deadline = timeout ?? self.timeout
     let url = baseURL.absoluteString.trimmingSuffix("/") + path
     var request = HTTPClientRequest(url: url)
     switch method {
@@ -34,7 +36,7 @@ struct ComfyHTTP: Sendable {
     }
     do {
       let response = try await client.execute(
-        request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
+        request, timeout: .nanoseconds(Int64(deadline.seconds * 1e9)))
       let buffer = try await response.body.collect(upTo: 64 << 20)
       return Response(status: Int(response.status.code), body: Array(buffer.readableBytesView))
     } catch {

@@ -6,6 +6,6 @@ struct Faultline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faultline",
         abstract: "Fault-injecting TCP proxy, mock ComfyUI server and reconnection harness.",
-        subcommands: [ProxyCommand.self]
+        subcommands: [ProxyCommand.self, MockCommand.self]
     )
 }

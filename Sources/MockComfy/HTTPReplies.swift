@@ -1,0 +1,43 @@
+import Hummingbird
+import NIOCore
+
+/// Response helpers: JSON as aiohttp's `json_response` writes it, and empty answers with a bare status.
+enum HTTPReplies {
+  static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+    Response(
+      status: status,
+      headers: [.contentType: "application/json; charset=utf-8"],
+      body: .init(byteBuffer: ByteBuffer(string: value.text)))
+  }
+
+  static func empty(_ status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status)
+  }
+
+  /// A 400 for a body that is not JSON, naming the parser's complaint (the real server answers 500).
+  static func badJSON(_ error: JSONValue.ParseError) -> Response {
+    json(
+      [
+        "error": [
+          "type": "invalid_json", "message": "Request body is not valid JSON",
+          "details": .string(error.description), "extra_info": [:],
+        ],
+        "node_errors": [:],
+      ],
+      status: .badRequest)
+  }
+
+  /// Reads the whole body (bounded by the upload limit) and parses it as JSON; an empty body is `{}`.
+  static func jsonBody(of request: Request, limit: Int) async throws -> Result<
+    JSONValue, JSONValue.ParseError
+  > {
+    let buffer = try await request.body.collect(upTo: limit)
+    let bytes = Array(buffer.readableBytesView)
+    if bytes.allSatisfy({ [0x20, 0x0A, 0x0D, 0x09].contains($0) }) { return .success([:]) }
+    do {
+      return .success(try JSONValue.parse(bytes))
+    } catch {
+      return .failure(error)
+    }
+  }
+}

@@ -1,0 +1,269 @@
+import Foundation
+
+extension JSONValue {
+  /// Why a body is not the JSON the mock expected.
+  public struct ParseError: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  /// Parses UTF-8 JSON text. Object member order follows the text.
+  public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
+    var parser = JSONTextParser(bytes: Array(bytes))
+    return try parser.parseDocument()
+  }
+
+  /// Compact JSON text with `", "`/`": "` separators, as Python's `json.dumps` writes it (aiohttp's
+  /// `json_response` and `send_json` both use it).
+  public var text: String {
+    var output = ""
+    write(to: &output)
+    return output
+  }
+
+  func write(to output: inout String) {
+    switch self {
+    case .null: output += "null"
+    case .bool(let value): output += value ? "true" : "false"
+    case .int(let value): output += String(value)
+    case .double(let value):
+      if value.isFinite {
+        output +=
+          value.rounded() == value && abs(value) < 1e15 ? String(format: "%.1f", value) : "\(value)"
+      } else {
+        output += value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")
+      }
+    case .string(let text): Self.writeString(text, to: &output)
+    case .array(let values):
+      output += "["
+      for (index, value) in values.enumerated() {
+        if index > 0 { output += ", " }
+        value.write(to: &output)
+      }
+      output += "]"
+    case .object(let object):
+      output += "{"
+      for (index, member) in object.members.enumerated() {
+        if index > 0 { output += ", " }
+        Self.writeString(member.key, to: &output)
+        output += ": "
+        member.value.write(to: &output)
+      }
+      output += "}"
+    }
+  }
+
+  /// Escapes like Python's `json.dumps` with `ensure_ascii=True`.
+  private static func writeString(_ text: String, to output: inout String) {
+    output += "\""
+    for unit in text.utf16 {
+      switch unit {
+      case 0x22: output += "\\\""
+      case 0x5C: output += "\\\\"
+      case 0x0A: output += "\\n"
+      case 0x0D: output += "\\r"
+      case 0x09: output += "\\t"
+      case 0x08: output += "\\b"
+      case 0x0C: output += "\\f"
+      case 0x20..<0x7F: output.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+      default: output += String(format: "\\u%04x", unit)
+      }
+    }
+    output += "\""
+  }
+}
+
+/// A small recursive-descent JSON parser: Foundation's parsers lose object member order.
+struct JSONTextParser {
+  let bytes: [UInt8]
+  var position = 0
+  var depth = 0
+
+  init(bytes: [UInt8]) { self.bytes = bytes }
+
+  mutating func parseDocument() throws(JSONValue.ParseError) -> JSONValue {
+    let value = try parseValue()
+    skipWhitespace()
+    guard position == bytes.count else { throw error("unexpected text after the JSON value") }
+    return value
+  }
+
+  private func error(_ message: String) -> JSONValue.ParseError {
+    JSONValue.ParseError(description: "invalid JSON at byte \(position): \(message)")
+  }
+
+  private mutating func skipWhitespace() {
+    while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) {
+      position += 1
+    }
+  }
+
+  private mutating func parseValue() throws(JSONValue.ParseError) -> JSONValue {
+    skipWhitespace()
+    guard position < bytes.count else { throw error("unexpected end of input") }
+    switch bytes[position] {
+    case UInt8(ascii: "{"): return try parseObject()
+    case UInt8(ascii: "["): return try parseArray()
+    case UInt8(ascii: "\""): return .string(try parseString())
+    case UInt8(ascii: "t"): return try parseLiteral("true", .bool(true))
+    case UInt8(ascii: "f"): return try parseLiteral("false", .bool(false))
+    case UInt8(ascii: "n"): return try parseLiteral("null", .null)
+    case UInt8(ascii: "N"): return try parseLiteral("NaN", .double(.nan))
+    case UInt8(ascii: "I"): return try parseLiteral("Infinity", .double(.infinity))
+    default: return try parseNumber()
+    }
+  }
+
+  private mutating func parseLiteral(_ literal: String, _ value: JSONValue) throws(JSONValue
+    .ParseError) -> JSONValue
+  {
+    let literalBytes = Array(literal.utf8)
+    guard bytes.count - position >= literalBytes.count,
+      Array(bytes[position..<position + literalBytes.count]) == literalBytes
+    else { throw error("unexpected character") }
+    position += literalBytes.count
+    return value
+  }
+
+  private mutating func enter() throws(JSONValue.ParseError) {
+    depth += 1
+    if depth > 512 { throw error("nesting deeper than 512 levels") }
+  }
+
+  private mutating func parseObject() throws(JSONValue.ParseError) -> JSONValue {
+    try enter()
+    defer { depth -= 1 }
+    position += 1
+    var object = JSONObject()
+    skipWhitespace()
+    if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+      position += 1
+      return .object(object)
+    }
+    while true {
+      skipWhitespace()
+      guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+        throw error("expected a member name")
+      }
+      let key = try parseString()
+      skipWhitespace()
+      guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+        throw error("expected ':'")
+      }
+      position += 1
+      object[key] = try parseValue()
+      skipWhitespace()
+      guard position < bytes.count else { throw error("unterminated object") }
+      if bytes[position] == UInt8(ascii: ",") {
+        position += 1
+      } else if bytes[position] == UInt8(ascii: "}") {
+        position += 1
+        return .object(object)
+      } else {
+        throw error("expected ',' or '}'")
+      }
+    }
+  }
+
+  private mutating func parseArray() throws(JSONValue.ParseError) -> JSONValue {
+    try enter()
+    defer { depth -= 1 }
+    position += 1
+    var values: [JSONValue] = []
+    skipWhitespace()
+    if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+      position += 1
+      return .array(values)
+    }
+    while true {
+      values.append(try parseValue())
+      skipWhitespace()
+      guard position < bytes.count else { throw error("unterminated array") }
+      if bytes[position] == UInt8(ascii: ",") {
+        position += 1
+      } else if bytes[position] == UInt8(ascii: "]") {
+        position += 1
+        return .array(values)
+      } else {
+        throw error("expected ',' or ']'")
+      }
+    }
+  }
+
+  private mutating func parseString() throws(JSONValue.ParseError) -> String {
+    position += 1
+    var units: [UInt16] = []
+    var plain: [UInt8] = []
+    func flushPlain() {
+      units.append(contentsOf: String(decoding: plain, as: UTF8.self).utf16)
+      plain.removeAll()
+    }
+    while position < bytes.count {
+      let byte = bytes[position]
+      position += 1
+      switch byte {
+      case UInt8(ascii: "\""):
+        flushPlain()
+        return String(decoding: units, as: UTF16.self)
+      case UInt8(ascii: "\\"):
+        flushPlain()
+        guard position < bytes.count else { break }
+        let escape = bytes[position]
+        position += 1
+        switch escape {
+        case UInt8(ascii: "\""): units.append(0x22)
+        case UInt8(ascii: "\\"): units.append(0x5C)
+        case UInt8(ascii: "/"): units.append(0x2F)
+        case UInt8(ascii: "b"): units.append(0x08)
+        case UInt8(ascii: "f"): units.append(0x0C)
+        case UInt8(ascii: "n"): units.append(0x0A)
+        case UInt8(ascii: "r"): units.append(0x0D)
+        case UInt8(ascii: "t"): units.append(0x09)
+        case UInt8(ascii: "u"):
+          guard bytes.count - position >= 4,
+            let unit = UInt16(
+              String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+          else { throw error("bad \\u escape") }
+          position += 4
+          units.append(unit)
+        default: throw error("bad escape")
+        }
+      case 0x00..<0x20:
+        throw error("control character in string")
+      default:
+        plain.append(byte)
+      }
+    }
+    throw error("unterminated string")
+  }
+
+  private mutating func parseNumber() throws(JSONValue.ParseError) -> JSONValue {
+    let start = position
+    var isInteger = true
+    if position < bytes.count, bytes[position] == UInt8(ascii: "-") {
+      position += 1
+      if position < bytes.count, bytes[position] == UInt8(ascii: "I") {
+        _ = try parseLiteral("Infinity", .null)
+        return .double(-.infinity)
+      }
+    }
+    while position < bytes.count {
+      let byte = bytes[position]
+      if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+        position += 1
+      } else if [
+        UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"),
+        UInt8(ascii: "-"),
+      ].contains(byte) {
+        isInteger = false
+        position += 1
+      } else {
+        break
+      }
+    }
+    let text = String(decoding: bytes[start..<position], as: UTF8.self)
+    guard !text.isEmpty, text != "-" else { throw error("unexpected character") }
+    if isInteger, let value = Int(text) { return .int(value) }
+    guard let value = Double(text) else { throw error("bad number \(text)") }
+    return .double(value)
+  }
+}

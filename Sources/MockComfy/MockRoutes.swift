@@ -1,0 +1,187 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+
+/// The HTTP routes of the mock, registered once at the root and once under `/api`, as the real server does.
+struct MockRoutes: Sendable {
+  typealias Context = BasicWebSocketRequestContext
+
+  let configuration: MockServerConfiguration
+  let queue: PromptQueue
+  let executor: PromptExecutor
+  let store: OutputStore
+  let startedAt = Date()
+
+  func register(on router: some RouterMethods<Context>) {
+    router.get("prompt") { _, _ in await queueInfo() }
+    router.post("prompt") { request, _ in try await postPrompt(request) }
+    router.get("queue") { _, _ in HTTPReplies.json(await queue.queueSnapshot()) }
+    router.post("queue") { request, _ in try await postQueue(request) }
+    router.get("history") { request, _ in
+      let query = request.uri.queryParameters
+      return HTTPReplies.json(
+        await queue.history(
+          maxItems: query.get("max_items").flatMap { Int($0) },
+          offset: query.get("offset").flatMap { Int($0) }))
+    }
+    router.get("history/:prompt_id") { _, context in
+      HTTPReplies.json(await queue.history(promptID: context.parameters.get("prompt_id") ?? ""))
+    }
+    router.post("history") { request, _ in try await postHistory(request) }
+    router.get("system_stats") { _, _ in HTTPReplies.json(systemStats()) }
+    router.get("object_info") { _, _ in
+      HTTPReplies.json(NodeCatalog(inputImages: store.inputImages()).objectInfo)
+    }
+    router.get("object_info/:node_class") { _, context in
+      let name = context.parameters.get("node_class") ?? ""
+      guard let nodeClass = NodeCatalog(inputImages: store.inputImages())[name] else {
+        return HTTPReplies.json([:])
+      }
+      return HTTPReplies.json([name: nodeClass.objectInfo])
+    }
+    router.get("embeddings") { _, _ in HTTPReplies.json([]) }
+    router.get("extensions") { _, _ in HTTPReplies.json([]) }
+    router.get("features") { _, _ in
+      HTTPReplies.json([
+        "supports_preview_metadata": true, "max_upload_size": .int(configuration.maxUploadSize),
+      ])
+    }
+    router.get("view") { request, _ in try await view(request) }
+    router.post("upload/image") { request, _ in try await upload(request) }
+    router.post("interrupt") { request, _ in
+      let body = try await HTTPReplies.jsonBody(of: request, limit: 1 << 20)
+      executor.interrupt(promptID: (try? body.get())?["prompt_id"]?.stringValue)
+      return HTTPReplies.empty()
+    }
+    router.post("free") { _, _ in HTTPReplies.empty() }
+  }
+
+  private func queueInfo() async -> Response {
+    HTTPReplies.json(["exec_info": ["queue_remaining": .int(await queue.remaining)]])
+  }
+
+  private func postPrompt(_ request: Request) async throws -> Response {
+    let body: JSONValue
+    switch try await HTTPReplies.jsonBody(of: request, limit: configuration.maxUploadSize) {
+    case .success(let value): body = value
+    case .failure(let error): return HTTPReplies.badJSON(error)
+    }
+    let number = await queue.assignNumber(
+      given: body["number"], front: body["front"]?.isTruthy ?? false)
+    guard let prompt = body["prompt"] else {
+      let error = PromptValidationFailure.error(
+        type: "no_prompt", message: "No prompt provided", details: "No prompt provided")
+      return HTTPReplies.json(["error": error, "node_errors": [:]], status: .badRequest)
+    }
+    let promptID: String
+    if let given = body["prompt_id"] {
+      guard let text = given.stringValue, let uuid = UUID(uuidString: text) else {
+        let error = PromptValidationFailure.error(
+          type: "invalid_prompt_id", message: "Invalid prompt_id format",
+          details: "prompt_id must be a valid UUID, got \(given.text)",
+          extraInfo: ["prompt_id": given])
+        return HTTPReplies.json(["error": error, "node_errors": [:]], status: .badRequest)
+      }
+      promptID = uuid.uuidString.lowercased()
+    } else {
+      promptID = UUID().uuidString.lowercased()
+    }
+    let validator = PromptValidator(catalog: NodeCatalog(inputImages: store.inputImages()))
+    switch validator.validate(prompt) {
+    case .failure(let failure):
+      return HTTPReplies.json(failure.body, status: .badRequest)
+    case .success(let validated):
+      var extraData = body["extra_data"]?.objectValue ?? [:]
+      if let clientID = body["client_id"] { extraData["client_id"] = clientID }
+      await queue.put(
+        number: number, promptID: promptID, prompt: prompt, extraData: extraData,
+        validated: validated)
+      return HTTPReplies.json([
+        "prompt_id": .string(promptID), "number": number, "node_errors": [:],
+      ])
+    }
+  }
+
+  private func postQueue(_ request: Request) async throws -> Response {
+    guard case .success(let body) = try await HTTPReplies.jsonBody(of: request, limit: 1 << 20)
+    else {
+      return HTTPReplies.empty(.badRequest)
+    }
+    if body["clear"]?.isTruthy == true { await queue.clearPending() }
+    if let ids = body["delete"]?.arrayValue {
+      await queue.deletePending(ids.compactMap(\.stringValue))
+    }
+    return HTTPReplies.empty()
+  }
+
+  private func postHistory(_ request: Request) async throws -> Response {
+    guard case .success(let body) = try await HTTPReplies.jsonBody(of: request, limit: 1 << 20)
+    else {
+      return HTTPReplies.empty(.badRequest)
+    }
+    if body["clear"]?.isTruthy == true { await queue.clearHistory() }
+    if let ids = body["delete"]?.arrayValue {
+      await queue.deleteHistory(ids.compactMap(\.stringValue))
+    }
+    return HTTPReplies.empty()
+  }
+
+  private func view(_ request: Request) async throws -> Response {
+    let query = request.uri.queryParameters
+    let result = store.resolveView(
+      filename: query.get("filename"), type: query.get("type"), subfolder: query.get("subfolder"))
+    switch result {
+    case .badRequest: return HTTPReplies.empty(.badRequest)
+    case .forbidden: return HTTPReplies.empty(.forbidden)
+    case .notFound: return HTTPReplies.empty(.notFound)
+    case .file(let url):
+      let data = try Data(contentsOf: url)
+      let contentType =
+        url.pathExtension.lowercased() == "png" ? "image/png" : "application/octet-stream"
+      return Response(
+        status: .ok,
+        headers: [
+          .contentType: contentType, .contentDisposition: "filename=\"\(url.lastPathComponent)\"",
+        ],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+  }
+
+  private func upload(_ request: Request) async throws -> Response {
+    let buffer = try await request.body.collect(upTo: configuration.maxUploadSize)
+    guard
+      let form = MultipartForm(
+        body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? ""),
+      let image = form.file("image"), let filename = image.filename, !filename.isEmpty
+    else { return HTTPReplies.empty(.badRequest) }
+    let type =
+      form.field("type").flatMap { OutputStore.directoryTypes.contains($0) ? $0 : nil } ?? "input"
+    let overwrite = form.field("overwrite").map { $0 == "true" || $0 == "1" } ?? false
+    guard
+      let answer = try store.saveUpload(
+        data: image.data, filename: filename, type: type, subfolder: form.field("subfolder") ?? "",
+        overwrite: overwrite)
+    else { return HTTPReplies.empty(.badRequest) }
+    return HTTPReplies.json(answer)
+  }
+
+  private func systemStats() -> JSONValue {
+    let memory = ProcessInfo.processInfo.physicalMemory
+    return [
+      "system": [
+        "os": "posix", "ram_total": .int(Int(memory)), "ram_free": .int(Int(memory / 2)),
+        "comfyui_version": "0.3.66", "python_version": "3.12.3 (faultline mock)",
+        "pytorch_version": "2.8.0+cpu",
+        "embedded_python": false, "argv": .array(CommandLine.arguments.map { .string($0) }),
+      ],
+      "devices": [
+        [
+          "name": "cpu", "type": "cpu", "index": .null, "vram_total": .int(Int(memory)),
+          "vram_free": .int(Int(memory / 2)),
+          "torch_vram_total": .int(Int(memory)), "torch_vram_free": .int(Int(memory / 2)),
+        ]
+      ],
+    ]
+  }
+}

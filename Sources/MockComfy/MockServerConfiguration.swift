@@ -1,0 +1,63 @@
+import Foundation
+
+/// Known behaviours of the real ComfyUI server that the mock reproduces only when asked, so that clients
+/// can prove they cope with them.
+public enum MockQuirk: String, Sendable, CaseIterable {
+  /// ComfyUI issue #16010: when an old socket's handler ends after a new socket with the same `clientId`
+  /// has registered, the old handler removes the new one; the reconnected client silently stops receiving.
+  case reconnectRace = "reconnect-race"
+}
+
+/// How a mock server listens, how long its work takes and which scripted behaviour it shows.
+public struct MockServerConfiguration: Sendable {
+  /// Address to bind; loopback by default so a test never exposes the mock.
+  public var host: String
+  /// Port to bind; 0 lets the kernel pick one (read it back from `MockServer.start()`).
+  public var port: Int
+  /// How long each node of a prompt runs.
+  public var nodeTime: Duration
+  /// Progress steps (with a preview frame each) that a sampler node reports while it runs.
+  public var progressSteps: Int
+  /// Interval of the unsolicited `status` broadcast that lets idle clients see traffic; nil turns it off.
+  public var statusInterval: Duration?
+  /// Real-server behaviours switched on.
+  public var quirks: Set<MockQuirk>
+  /// Nodes (by class type or node id) that fail with `execution_error` when they run.
+  public var failingNodes: Set<String>
+  /// Nodes (by class type or node id) that run for the given time instead of `nodeTime`.
+  public var slowNodes: [String: Duration]
+  /// `max_upload_size` reported by `/features`, in bytes; ComfyUI's default is 100 MiB.
+  public var maxUploadSize: Int
+
+  public init(
+    host: String = "127.0.0.1",
+    port: Int = 0,
+    nodeTime: Duration = .milliseconds(250),
+    progressSteps: Int = 4,
+    statusInterval: Duration? = .seconds(5),
+    quirks: Set<MockQuirk> = [],
+    failingNodes: Set<String> = [],
+    slowNodes: [String: Duration] = [:],
+    maxUploadSize: Int = 100 * 1024 * 1024
+  ) {
+    self.host = host
+    self.port = port
+    self.nodeTime = nodeTime
+    self.progressSteps = progressSteps
+    self.statusInterval = statusInterval
+    self.quirks = quirks
+    self.failingNodes = failingNodes
+    self.slowNodes = slowNodes
+    self.maxUploadSize = maxUploadSize
+  }
+
+  /// How long the node runs, given its id and class.
+  func runTime(nodeID: String, classType: String) -> Duration {
+    slowNodes[nodeID] ?? slowNodes[classType] ?? nodeTime
+  }
+
+  /// Whether the node is scripted to fail.
+  func fails(nodeID: String, classType: String) -> Bool {
+    failingNodes.contains(nodeID) || failingNodes.contains(classType)
+  }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import MockComfy
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `faultline mock`: runs the ComfyUI-compatible mock server in the foreground.
+///
+/// Prints one JSON line `{"ready": true, "port": N, "pid": P, ...}` on standard output once the listener is
+/// bound. SIGTERM or SIGINT: closes every WebSocket with 1001, answers in-flight requests, exits 0 within a
+/// second. Exits by itself when its parent goes away (see `ParentWatch`).
+struct MockCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "mock", abstract: "Run a mock ComfyUI server.")
+
+  @Option(help: "Address to listen on.") var host = "127.0.0.1"
+  @Option(help: "Port to listen on; 0 picks a free one (reported in the ready line).") var port = 0
+  @Option(help: "How long each node runs, e.g. 250ms.") var nodeTime = "250ms"
+  @Option(help: "Progress steps (each with a preview frame) reported by sampler nodes.")
+  var progressSteps = 4
+  @Option(help: "Interval of the idle status broadcast, e.g. 5s; 0 turns it off.")
+  var statusInterval = "5s"
+  @Option(
+    help:
+      "Switch on a real-server quirk (repeatable): \(MockQuirk.allCases.map(\.rawValue).joined(separator: ", "))."
+  )
+  var quirk: [String] = []
+  @Option(help: "Make a node fail with execution_error, by class type or node id (repeatable).")
+  var failNode: [String] = []
+  @Option(help: "Make a node run longer, as CLASS_OR_ID=DURATION (repeatable), e.g. KSampler=3s.")
+  var slowNode: [String] = []
+  @Flag(
+    help: "Exit when standard input reaches end-of-file (the parent holds the pipe's write end).")
+  var exitWithParent = false
+
+  func validate() throws {
+    _ = try makeConfiguration()
+  }
+
+  func makeConfiguration() throws -> MockServerConfiguration {
+    guard (0...65_535).contains(port) else {
+      throw ValidationError("--port \(port) is not between 0 and 65535")
+    }
+    guard progressSteps >= 0 else {
+      throw ValidationError("--progress-steps \(progressSteps) must not be negative")
+    }
+    var quirks: Set<MockQuirk> = []
+    for name in quirk {
+      guard let value = MockQuirk(rawValue: name) else {
+        throw ValidationError(
+          "--quirk \(name) is unknown; known: \(MockQuirk.allCases.map(\.rawValue).joined(separator: ", "))"
+        )
+      }
+      quirks.insert(value)
+    }
+    var slowNodes: [String: Duration] = [:]
+    for entry in slowNode {
+      let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2, !parts[0].isEmpty else {
+        throw ValidationError("--slow-node \(entry): expected CLASS_OR_ID=DURATION")
+      }
+      slowNodes[parts[0]] = try parseDuration(parts[1], option: "--slow-node")
+    }
+    let interval = try parseDuration(statusInterval, option: "--status-interval")
+    return MockServerConfiguration(
+      host: host, port: port, nodeTime: try parseDuration(nodeTime, option: "--node-time"),
+      progressSteps: progressSteps,
+      statusInterval: interval == .zero ? nil : interval, quirks: quirks,
+      failingNodes: Set(failNode), slowNodes: slowNodes)
+  }
+
+  private func parseDuration(_ text: String, option: String) throws -> Duration {
+    do {
+      return try DurationText.parse(text)
+    } catch {
+      throw ValidationError("\(option): \(error)")
+    }
+  }
+
+  func run() async throws {
+    let parent = getppid()
+    signal(SIGPIPE, SIG_IGN)
+    let server = MockServer(configuration: try makeConfiguration())
+    let (stopRequests, stopContinuation) = AsyncStream<String>.makeStream()
+    // Keep the sources alive for the whole run; a released DispatchSource stops delivering.
+    let signalSources = [SIGTERM, SIGINT].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { stopContinuation.yield("signal \(number)") }
+      source.resume()
+      return source
+    }
+    let boundPort = try await server.start()
+    let ready =
+      "{\"ready\": true, \"port\": \(boundPort), \"pid\": \(getpid()), \"host\": \"\(host)\"}\n"
+    FileHandle.standardOutput.write(Data(ready.utf8))
+    ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
+      stopContinuation.yield(reason)
+    }
+
+    var iterator = stopRequests.makeAsyncIterator()
+    let reason = await iterator.next() ?? "stop requested"
+    FileHandle.standardError.write(Data("faultline mock: stopping (\(reason))\n".utf8))
+    // A stop that hangs must not keep the process alive: the promise is an exit within a second.
+    let watchdog = Thread {
+      Thread.sleep(forTimeInterval: 0.95)
+      _exit(0)
+    }
+    watchdog.start()
+    await server.stop()
+    withExtendedLifetime(signalSources) {}
+    _exit(0)
+  }
+}

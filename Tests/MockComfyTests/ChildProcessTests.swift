@@ -1,0 +1,76 @@
+import ChildProcess
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite("ManagedChild")
+struct ChildProcessTests {
+  @Test("a child that exits before its ready line: the error carries its output and status")
+  func exitBeforeReady() async throws {
+    let child = try ManagedChild(
+      executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "echo oops >&2; exit 3"])
+    do {
+      _ = try await child.waitForReadyLine(timeout: .seconds(10))
+      Issue.record("expected an error")
+    } catch let error as ChildProcessError {
+      guard case .exitedBeforeReady(let status, _, let stderr) = error else {
+        Issue.record("unexpected error \(error)")
+        return
+      }
+      #expect(status == .exited(code: 3))
+      #expect(stderr.contains("oops"))
+    }
+    #expect(!child.isRunning)
+  }
+
+  @Test("no ready line before the timeout: the error says so, then terminate reaps the child")
+  func readyTimeout() async throws {
+    let child = try ManagedChild(executable: URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+    await #expect(throws: ChildProcessError.self) {
+      try await child.waitForReadyLine(timeout: .milliseconds(200))
+    }
+    #expect(await child.terminate(grace: .seconds(2)) == .signaled(signal: SIGTERM))
+    #expect(child.signal(SIGTERM) == false, "a reaped child cannot be signalled")
+  }
+
+  @Test("a line that is not a ready object is refused with the line in the error")
+  func invalidReadyLine() async throws {
+    let child = try ManagedChild(
+      executable: URL(fileURLWithPath: "/bin/sh"),
+      arguments: ["-c", "echo '{\"ready\": false}'; sleep 5"])
+    defer { child.signal(SIGKILL) }
+    do {
+      _ = try await child.waitForReadyLine(timeout: .seconds(10))
+      Issue.record("expected an error")
+    } catch {
+      #expect("\(error)".contains("\"ready\" is not true"))
+    }
+    await child.terminate(grace: .seconds(1))
+  }
+
+  @Test("terminate escalates to SIGKILL when SIGTERM is ignored")
+  func escalation() async throws {
+    let child = try ManagedChild(
+      executable: URL(fileURLWithPath: "/bin/sh"),
+      arguments: ["-c", "trap '' TERM; echo '{\"ready\": true}'; while :; do sleep 1; done"])
+    _ = try await child.waitForReadyLine(timeout: .seconds(10))
+    #expect(await child.terminate(grace: .milliseconds(300)) == .signaled(signal: SIGKILL))
+  }
+
+  @Test("the child sees end-of-file on stdin when the parent closes it")
+  func standardInputEOF() async throws {
+    let child = try ManagedChild(executable: URL(fileURLWithPath: "/bin/cat"), arguments: [])
+    child.closeStandardInput()
+    #expect(await child.waitForExit(timeout: .seconds(5)) == .exited(code: 0))
+  }
+
+  @Test("FaultlineExecutable finds the built binary")
+  func findsExecutable() throws {
+    let url = try FaultlineExecutable.url
+    #expect(FileManager.default.isExecutableFile(atPath: url.path))
+    #expect(url.lastPathComponent == "faultline")
+  }
+}

@@ -1,0 +1,326 @@
+import Foundation
+import MockComfy
+import Testing
+
+@Suite("Prompt execution and the message sequence")
+struct PromptSequenceTests {
+  /// Message types after the greeting, with consecutive repeats of progress/progress_state folded, so
+  /// the expected order reads like the protocol description.
+  static func outline(_ texts: [JSONValue]) -> [String] {
+    texts.dropFirst().compactMap { $0["type"]?.stringValue }
+  }
+
+  @Test(
+    "one prompt: the submitting client sees the full sequence in order; a bystander sees only broadcasts"
+  )
+  func fullSequence() async throws {
+    try await withMockServer { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "submitter")
+      let bystander = try await TestSocket.connect(port: port, clientID: "bystander")
+      defer {
+        Task {
+          await client.shutdown()
+          await bystander.shutdown()
+        }
+      }
+      #expect(
+        client.texts.first == [
+          "type": "status",
+          "data": ["status": ["exec_info": ["queue_remaining": 0]], "sid": "submitter"],
+        ])
+
+      let promptID = UUID().uuidString.lowercased()
+      let reply = try await HTTP.post(
+        "http://127.0.0.1:\(port)/prompt",
+        json: [
+          "prompt": defaultWorkflow(), "client_id": "submitter", "prompt_id": .string(promptID),
+        ])
+      #expect(reply.status == 200)
+      #expect(reply.json?["prompt_id"]?.stringValue == promptID)
+      #expect(reply.json?["node_errors"] == [:])
+      #expect(await client.waitForDone(promptID: promptID))
+
+      let types = Self.outline(client.texts)
+      // Per node: progress_state, executing, [progress, progress_state]*, [executed], progress_state.
+      var expected = ["status", "status", "execution_start", "execution_cached"]
+      for node in ["4", "6", "7", "5", "3", "8", "9"] {
+        expected += ["progress_state", "executing"]
+        if node == "3" { expected += ["progress", "progress_state", "progress", "progress_state"] }
+        if node == "9" { expected += ["executed"] }
+        expected += ["progress_state"]
+      }
+      expected += ["execution_success", "status", "executing"]
+      #expect(types == expected)
+
+      let executingNodes = client.texts.filter { $0["type"] == "executing" }.map {
+        $0["data"]?["node"] ?? "missing"
+      }
+      #expect(executingNodes == ["4", "6", "7", "5", "3", "8", "9", .null])
+      let statusCounts = client.texts.filter { $0["type"] == "status" }.compactMap {
+        $0["data"]?["status"]?["exec_info"]?["queue_remaining"]?.intValue
+      }
+      #expect(statusCounts == [0, 1, 1, 0], "greeting, queued, taken, done")
+      let executed = try #require(client.texts.first { $0["type"] == "executed" })
+      #expect(executed["data"]?["node"] == "9")
+      #expect(executed["data"]?["display_node"] == "9")
+      #expect(executed["data"]?["prompt_id"]?.stringValue == promptID)
+      let image = try #require(executed["data"]?["output"]?["images"]?.arrayValue?.first)
+      #expect(image["type"] == "output")
+      #expect(image["subfolder"] == "")
+      let progress = client.texts.filter { $0["type"] == "progress" }.map { $0["data"]! }
+      #expect(
+        progress == [
+          ["value": 1, "max": 2, "prompt_id": .string(promptID), "node": "3"],
+          ["value": 2, "max": 2, "prompt_id": .string(promptID), "node": "3"],
+        ])
+      #expect(
+        client.texts.first { $0["type"] == "execution_start" }?["data"]?["timestamp"]?.intValue ?? 0
+          > 1_700_000_000_000)
+      #expect(client.binaries.count == 2, "one preview per progress step")
+
+      // The bystander sees the queue broadcasts only (greeting + queued + taken + done).
+      #expect(await pollUntil(timeout: .seconds(2)) { bystander.texts.count >= 4 })
+      #expect(Self.outline(bystander.texts) == ["status", "status", "status"])
+      #expect(bystander.binaries.isEmpty)
+
+      let history = try #require(
+        try await HTTP.get("http://127.0.0.1:\(port)/history/\(promptID)").json?[promptID])
+      #expect(history["status"]?["status_str"] == "success")
+      #expect(history["status"]?["completed"] == true)
+      #expect(
+        history["status"]?["messages"]?.arrayValue?.compactMap { $0.arrayValue?.first?.stringValue }
+          == ["execution_start", "execution_cached", "execution_success"])
+      #expect(history["outputs"]?["9"]?["images"]?.arrayValue?.first == image)
+      #expect(history["prompt"]?.arrayValue?[1].stringValue == promptID)
+      #expect(history["prompt"]?.arrayValue?[3]["client_id"] == "submitter")
+      #expect(history["prompt"]?.arrayValue?[4] == ["9"])
+      #expect(history["meta"]?["9"]?["node_id"] == "9")
+
+      let filename = try #require(image["filename"]?.stringValue)
+      let view = try await HTTP.get(
+        "http://127.0.0.1:\(port)/view?filename=\(filename)&type=output&subfolder=")
+      #expect(view.status == 200)
+      #expect(view.header("Content-Type") == "image/png")
+      #expect(Array(view.body.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
+  }
+
+  @Test("preview frames: type 1 by default, type 4 with metadata after feature_flags")
+  func previewFrames() async throws {
+    try await withMockServer { port async throws in
+      let plain = try await TestSocket.connect(port: port, clientID: "plain")
+      let rich = try await TestSocket.connect(port: port, clientID: "rich", featureFlags: true)
+      defer {
+        Task {
+          await plain.shutdown()
+          await rich.shutdown()
+        }
+      }
+      #expect(
+        await rich.waitForText { $0["type"] == "feature_flags" }?["data"]?[
+          "supports_preview_metadata"] == true)
+      for client in ["plain", "rich"] {
+        let promptID = UUID().uuidString.lowercased()
+        _ = try await HTTP.post(
+          "http://127.0.0.1:\(port)/prompt",
+          json: [
+            "prompt": defaultWorkflow(), "client_id": .string(client),
+            "prompt_id": .string(promptID),
+          ])
+        #expect(await (client == "plain" ? plain : rich).waitForDone(promptID: promptID))
+      }
+      let plainFrame = try #require(plain.binaries.first)
+      #expect(Array(plainFrame.prefix(8)) == [0, 0, 0, 1, 0, 0, 0, 2], "type 1, format PNG")
+      #expect(Array(plainFrame[8..<12]) == [0x89, 0x50, 0x4E, 0x47])
+
+      let richFrame = try #require(rich.binaries.first)
+      #expect(Array(richFrame.prefix(4)) == [0, 0, 0, 4])
+      let length = richFrame[4..<8].reduce(0) { $0 << 8 | Int($1) }
+      let metadata = try JSONValue.parse(richFrame[8..<8 + length])
+      #expect(metadata["node_id"] == "3")
+      #expect(metadata["image_type"] == "image/png")
+      #expect(metadata["prompt_id"]?.stringValue?.isEmpty == false)
+      #expect(Array(richFrame[(8 + length)..<(12 + length)]) == [0x89, 0x50, 0x4E, 0x47])
+    }
+  }
+
+  @Test("two prompts queue and run in order; /queue shows running and pending")
+  func queueOrder() async throws {
+    try await withMockServer(
+      .init(nodeTime: .milliseconds(60), progressSteps: 1, statusInterval: nil)
+    ) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      defer { Task { await client.shutdown() } }
+      let first = try await HTTP.post(
+        "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"])
+      let second = try await HTTP.post(
+        "http://127.0.0.1:\(port)/prompt",
+        json: ["prompt": defaultWorkflow(seed: 6), "client_id": "c"])
+      let firstID = try #require(first.json?["prompt_id"]?.stringValue)
+      let secondID = try #require(second.json?["prompt_id"]?.stringValue)
+      #expect(first.json?["number"] == 0)
+      #expect(second.json?["number"] == 1)
+      let queue = try #require(try await HTTP.get("http://127.0.0.1:\(port)/queue").json)
+      #expect(queue["queue_running"]?.arrayValue?.first?.arrayValue?[1].stringValue == firstID)
+      #expect(queue["queue_pending"]?.arrayValue?.first?.arrayValue?[1].stringValue == secondID)
+      #expect(
+        try await HTTP.get("http://127.0.0.1:\(port)/prompt").json?["exec_info"]?["queue_remaining"]
+          == 2)
+      #expect(await client.waitForDone(promptID: secondID))
+      let starts = client.texts.filter { $0["type"] == "execution_start" }.compactMap {
+        $0["data"]?["prompt_id"]?.stringValue
+      }
+      #expect(starts == [firstID, secondID])
+      let history = try #require(
+        try await HTTP.get("http://127.0.0.1:\(port)/history").json?.objectValue)
+      #expect(history.keys == [firstID, secondID])
+      #expect(
+        try await HTTP.get("http://127.0.0.1:\(port)/history?max_items=1").json?.objectValue?.keys
+          == [secondID])
+    }
+  }
+
+  @Test("queue and history deletion")
+  func deletion() async throws {
+    try await withMockServer(
+      .init(nodeTime: .milliseconds(200), progressSteps: 1, statusInterval: nil)
+    ) { port async throws in
+      let base = "http://127.0.0.1:\(port)"
+      let running = try #require(
+        try await HTTP.post(
+          "\(base)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
+        ).json?["prompt_id"]?.stringValue)
+      let pending = try #require(
+        try await HTTP.post(
+          "\(base)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
+        ).json?["prompt_id"]?.stringValue)
+      #expect(
+        try await HTTP.post("\(base)/queue", json: ["delete": [.string(pending)]]).status == 200)
+      #expect(try await HTTP.get("\(base)/queue").json?["queue_pending"] == [])
+      #expect(
+        try await HTTP.post("\(base)/interrupt", json: ["prompt_id": .string(running)]).status
+          == 200)
+      #expect(
+        try await pollUntil {
+          try await HTTP.get("\(base)/history/\(running)").json?[running] != nil
+        })
+      #expect(
+        try await HTTP.get("\(base)/history/\(pending)").json == [:],
+        "a deleted pending prompt never runs")
+      #expect(
+        try await HTTP.post("\(base)/history", json: ["delete": [.string(running)]]).status == 200)
+      #expect(try await HTTP.get("\(base)/history").json == [:])
+    }
+  }
+
+  @Test("interrupt: execution_interrupted goes to everyone; history records an error")
+  func interrupt() async throws {
+    try await withMockServer(
+      .init(nodeTime: .milliseconds(300), progressSteps: 1, statusInterval: nil)
+    ) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let bystander = try await TestSocket.connect(port: port, clientID: "b")
+      defer {
+        Task {
+          await client.shutdown()
+          await bystander.shutdown()
+        }
+      }
+      let promptID = try #require(
+        try await HTTP.post(
+          "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
+        ).json?["prompt_id"]?.stringValue)
+      #expect(await client.waitForText { $0["type"] == "executing" } != nil)
+      #expect(try await HTTP.post("http://127.0.0.1:\(port)/interrupt", json: [:]).status == 200)
+      #expect(await client.waitForDone(promptID: promptID))
+      let interrupted = await bystander.waitForText { $0["type"] == "execution_interrupted" }
+      #expect(interrupted?["data"]?["prompt_id"]?.stringValue == promptID)
+      #expect(interrupted?["data"]?["node_type"] != nil)
+      #expect(client.texts.contains { $0["type"] == "execution_success" } == false)
+      let history = try await HTTP.get("http://127.0.0.1:\(port)/history/\(promptID)").json?[
+        promptID]
+      #expect(history?["status"]?["status_str"] == "error")
+      #expect(history?["status"]?["completed"] == false)
+    }
+  }
+
+  @Test("a scripted failing node sends execution_error and stops the prompt")
+  func failingNode() async throws {
+    try await withMockServer(
+      .init(
+        nodeTime: .milliseconds(10), progressSteps: 1, statusInterval: nil,
+        failingNodes: ["VAEDecode"])
+    ) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      defer { Task { await client.shutdown() } }
+      let promptID = try #require(
+        try await HTTP.post(
+          "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
+        ).json?["prompt_id"]?.stringValue)
+      #expect(await client.waitForDone(promptID: promptID))
+      let error = try #require(client.texts.first { $0["type"] == "execution_error" }?["data"])
+      #expect(error["node_id"] == "8")
+      #expect(error["node_type"] == "VAEDecode")
+      #expect(error["executed"] == ["4", "6", "7", "5", "3"])
+      for field in [
+        "exception_message", "exception_type", "traceback", "current_inputs", "current_outputs",
+        "timestamp",
+      ] {
+        #expect(error[field] != nil, "execution_error.\(field)")
+      }
+      #expect(
+        client.texts.contains { $0["type"] == "executing" && $0["data"]?["node"] == "9" } == false)
+    }
+  }
+
+  @Test("reconnect with the same clientId mid-prompt gets status, then the current node")
+  func reconnectGetsCurrentNode() async throws {
+    try await withMockServer(
+      .init(nodeTime: .milliseconds(400), progressSteps: 1, statusInterval: nil)
+    ) { port async throws in
+      let first = try await TestSocket.connect(port: port, clientID: "phoenix")
+      let promptID = try #require(
+        try await HTTP.post(
+          "http://127.0.0.1:\(port)/prompt",
+          json: ["prompt": defaultWorkflow(), "client_id": "phoenix"]
+        ).json?["prompt_id"]?.stringValue)
+      #expect(await first.waitForText { $0["type"] == "executing" } != nil)
+      await first.shutdown()
+      let second = try await TestSocket.connect(port: port, clientID: "phoenix")
+      defer { Task { await second.shutdown() } }
+      #expect(await pollUntil { second.texts.count >= 2 })
+      #expect(second.texts[0]["type"] == "status")
+      #expect(second.texts[0]["data"]?["sid"] == "phoenix")
+      #expect(second.texts[1]["type"] == "executing")
+      #expect(
+        second.texts[1]["data"]?["prompt_id"] == nil, "the resent executing carries only the node")
+      #expect(second.texts[1]["data"]?["node"]?.stringValue != nil)
+      #expect(await second.waitForDone(promptID: promptID))
+    }
+  }
+
+  @Test("history after a restart is empty: a restarted server forgets")
+  func historyForgottenAfterRestart() async throws {
+    let configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(5), progressSteps: 1, statusInterval: nil)
+    let server = MockServer(configuration: configuration)
+    let port = try await server.start()
+    let promptID = try #require(
+      try await HTTP.post("http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow()])
+        .json?["prompt_id"]?.stringValue)
+    let recorded = try await pollUntil {
+      try await HTTP.get("http://127.0.0.1:\(port)/history/\(promptID)").json?[promptID] != nil
+    }
+    await server.stop()
+    #expect(recorded)
+    var again = configuration
+    again.port = port
+    let restarted = MockServer(configuration: again)
+
+    let samePort = try await restarted.start()
+    let history = try await HTTP.get("http://127.0.0.1:\(samePort)/history").json
+    await restarted.stop()
+    #expect(samePort == port)
+    #expect(history == [:])
+  }
+}

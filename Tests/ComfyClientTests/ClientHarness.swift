@@ -27,6 +27,7 @@ enum ClientHarness {
     )
   }
 
+  @discardableResult
   static func withClient<Result>(
     _ configuration: ComfyClientConfiguration,
     onReconnectionFailed: (@Sendable (Int) -> Void)? = nil,

@@ -1,0 +1,25 @@
+import ChildProcess
+import Foundation
+import Testing
+
+/// `faultline mock` as its own process, always terminated and reaped however the test ends.
+enum SpawnedMock {
+  static func with<Result>(
+    arguments: [String] = [],
+    _ body: (ManagedChild, Int) async throws -> Result
+  ) async throws -> Result {
+    let child = try ManagedChild(
+      executable: FaultlineExecutable.url,
+      arguments: ["mock", "--port", "0", "--status-interval", "250ms"] + arguments)
+    do {
+      let ready = try await child.waitForReadyLine(timeout: .seconds(30))
+      let port = try #require(ready.integer("port"), "ready line without a port: \(ready.line)")
+      let result = try await body(child, port)
+      _ = await child.terminate(grace: .seconds(3))
+      return result
+    } catch {
+      _ = await child.terminate(grace: .seconds(3))
+      throw error
+    }
+  }
+}

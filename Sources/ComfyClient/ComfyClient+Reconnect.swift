@@ -73,8 +73,9 @@ extension ComfyClient {
     let probe = try? await http.send(
       .GET, "/prompt", timeout: configuration.liveness.connectTimeout)
     guard probe?.status == 200, activeLoopID == loopID, !isDestroyed else { return false }
+    let generation: Int
     do {
-      try await openSession()
+      generation = try await openSession()
     } catch {
       configuration.logger.debug("reconnection attempt \(attempt) failed: \(error)")
       return false
@@ -90,6 +91,7 @@ extension ComfyClient {
     // this new socket starts a new loop instead of finding this one still registered.
     activeLoopID = nil
     emit(.reconnected(attempts: attempt))
+    await deliverFrames(of: generation)
     return true
   }
 

@@ -38,6 +38,11 @@ public actor ComfyClient {
   /// Generation of the session that counts; older sessions' messages and ends are ignored.
   var currentGeneration = 0
   var currentSession: WebSocketSession?
+  /// Frames of the current session not yet reported.
+  var pendingFrames: [WebSocketMessage] = []
+  /// The newest generation whose `connected`/`reconnected` event has been emitted.
+  var announcedGeneration = 0
+  var isDraining = false
   var loops: [Int: Task<ReconnectLoop.Outcome, Never>] = [:]
   var activeLoopID: Int?
   var nextLoopID = 0
@@ -121,9 +126,10 @@ public actor ComfyClient {
       let features = try? await http.getJSON("/features")
       let info = ServerInfo(systemStats: stats, features: features)
       serverInfo = info
-      try await openSession()
+      let generation = try await openSession()
       hasConnected = true
       emit(.connected)
+      await deliverFrames(of: generation)
       return info
     } catch {
       if !isDestroyed { setState(.failed) }
@@ -151,10 +157,13 @@ public actor ComfyClient {
   }
 
   /// Opens a new socket and makes it the current one; on return the state is `connected`.
-  func openSession() async throws(ComfyClientError) {
+  /// The caller announces it and then calls `deliverFrames(of:)` with the returned generation.
+  @discardableResult
+  func openSession() async throws(ComfyClientError) -> Int {
     await retireSessions()
     guard !isDestroyed else { throw .destroyed }
     currentGeneration += 1
+    pendingFrames = []
     let generation = currentGeneration
     let session = WebSocketSession(configuration: configuration, eventLoopGroup: eventLoopGroup) {
       [weak self] message in
@@ -196,6 +205,7 @@ public actor ComfyClient {
     }
     currentSession = session
     setState(.connected)
+    return generation
   }
 
   /// Closes every older socket and waits (up to the close timeout) until they are gone, so
@@ -214,8 +224,32 @@ public actor ComfyClient {
   }
 
   /// A server message from the socket of `generation`.
+  ///
+  /// Frames wait in `pendingFrames` until the session is announced (`connected` or
+  /// `reconnected` emitted), so no server message is ever reported before the connection that
+  /// carried it; one drainer at a time keeps them in arrival order.
   func receive(_ frame: WebSocketMessage, generation: Int) async {
     guard generation == currentGeneration, !isDestroyed else { return }
+    pendingFrames.append(frame)
+    await drainFrames()
+  }
+
+  /// Marks `generation` as announced and reports its frames received so far.
+  func deliverFrames(of generation: Int) async {
+    announcedGeneration = max(announcedGeneration, generation)
+    await drainFrames()
+  }
+
+  private func drainFrames() async {
+    guard announcedGeneration == currentGeneration, !isDraining else { return }
+    isDraining = true
+    defer { isDraining = false }
+    while !pendingFrames.isEmpty, !isDestroyed {
+      await process(pendingFrames.removeFirst())
+    }
+  }
+
+  private func process(_ frame: WebSocketMessage) async {
     let message: ServerMessage
     do {
       switch frame {

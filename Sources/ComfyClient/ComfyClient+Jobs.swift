@@ -114,3 +114,23 @@ extension ComfyClient {
     }
   }
 }
+
+extension ComfyClient {
+  /// `GET /view`: the bytes of an image the server produced.
+  public func imageData(_ image: ImageRef) async throws(ComfyClientError) -> [UInt8] {
+    var query = URLComponents()
+    query.queryItems = [
+      URLQueryItem(name: "filename", value: image.filename),
+      URLQueryItem(name: "subfolder", value: image.subfolder),
+      URLQueryItem(name: "type", value: image.type),
+    ]
+    let path = "/view?" + (query.percentEncodedQuery ?? "")
+    let response = try await http.send(.GET, path)
+    guard response.status == 200 else {
+      throw .httpStatus(
+        method: "GET", path: path, status: response.status,
+        body: String(decoding: response.body.prefix(300), as: UTF8.self))
+    }
+    return response.body
+  }
+}

@@ -42,6 +42,11 @@ import Testing
         let images = try #require(result.outputs["9"])
         #expect(!images.isEmpty)
         #expect(images.allSatisfy { $0.type == "output" && !$0.filename.isEmpty })
+        let png = try await client.imageData(images[0])
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        await #expect(throws: ComfyClientError.self) {
+          try await client.imageData(ImageRef(filename: "missing.png"))
+        }
 
         try await progress.wait(for: "the progress stream to finish with the output") { steps in
           steps.contains(.started) && steps.contains(.output(node: "9", images: images))

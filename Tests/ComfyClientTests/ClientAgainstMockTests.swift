@@ -22,7 +22,9 @@ import Testing
           events.contains { if case .featureFlags = $0.serverMessage { true } else { false } }
         }
         #expect(await client.sessionId == configuration.clientId)
-        #expect(states.items == [.disconnected, .connecting, .connected])
+        try await states.wait(for: "connecting, then connected") {
+          $0 == [.disconnected, .connecting, .connected]
+        }
         #expect(await client.validateConnection())
       }
     }
@@ -53,7 +55,12 @@ import Testing
         }
         #expect(progress.items.contains(.step(node: "3", value: 3, max: 3)))
 
-        let messages = events.items.compactMap(\.serverMessage).filter {
+        let doneMessage = ServerMessage.executing(
+          ExecutingMessage(node: nil, displayNode: nil, promptId: job.promptId))
+        let recorded = try await events.wait(for: "the end of the prompt in the events") {
+          $0.contains(.message(doneMessage))
+        }
+        let messages = recorded.compactMap(\.serverMessage).filter {
           $0.promptId == job.promptId || $0.promptId == nil
         }
         func seen(_ name: String, _ matches: (ServerMessage) -> Bool) {
@@ -89,8 +96,14 @@ import Testing
       try await ClientHarness.withClient(configuration) { client in
         let events = Recorder(client.events())
         try await client.connect()
-        _ = try await client.queue(try Workflows.textToImage(steps: 2)).result()
-        let previews = events.items.compactMap { event -> PreviewImage? in
+        let job = try await client.queue(try Workflows.textToImage(steps: 2))
+        _ = try await job.result()
+        let done = ServerMessage.executing(
+          ExecutingMessage(node: nil, displayNode: nil, promptId: job.promptId))
+        let recorded = try await events.wait(for: "the end of the prompt in the events") {
+          $0.contains(.message(done))
+        }
+        let previews = recorded.compactMap { event -> PreviewImage? in
           if case .preview(let preview) = event.serverMessage { preview } else { nil }
         }
         #expect(!previews.isEmpty)

@@ -30,11 +30,13 @@ enum ClientHarness {
   @discardableResult
   static func withClient<Result>(
     _ configuration: ComfyClientConfiguration,
+    clock: any Clock<Duration> = ContinuousClock(),
     onReconnectionFailed: (@Sendable (Int) -> Void)? = nil,
     _ body: (ComfyClient) async throws -> Result
   ) async throws -> Result {
     let client = try ComfyClient(
-      configuration: configuration, onReconnectionFailed: onReconnectionFailed)
+      configuration: configuration, clock: clock, randomUnit: { 0.5 },
+      onReconnectionFailed: onReconnectionFailed)
     do {
       let result = try await body(client)
       await client.destroy()

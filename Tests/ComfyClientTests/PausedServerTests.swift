@@ -60,7 +60,7 @@ import Testing
         let result = try await job.result()
         #expect(!(result.outputs["9"] ?? []).isEmpty)
         #expect(result.source == .history)
-        #expect(events.items.contains { $0.isReconnected })
+        try await events.wait(for: "reconnected") { $0.contains { $0.isReconnected } }
       }
     }
   }

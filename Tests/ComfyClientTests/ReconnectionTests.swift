@@ -23,7 +23,9 @@ import Testing
         try await mock.start()
         try await client.reconnect()
         #expect(client.connectionState == .connected)
-        #expect(events.items.contains(.reconnected(attempts: 1)))
+        try await events.wait(for: "reconnected at the first attempt") {
+          $0.contains(.reconnected(attempts: 1))
+        }
         let statusesBefore = events.count { $0.isStatus }
         try await events.wait(for: "a status on the new socket") {
           $0.filter(\.isStatus).count > statusesBefore
@@ -136,7 +138,9 @@ import Testing
         #expect(
           result.source == .history, "messages may have been missed, so outputs come from /history")
         #expect(!(result.outputs["9"] ?? []).isEmpty)
-        #expect(progress.items.contains(.resumedAfterReconnect))
+        try await progress.wait(for: "the job resumed after the reconnect") {
+          $0.contains(.resumedAfterReconnect)
+        }
       }
     }
   }

@@ -8,10 +8,14 @@ import Testing
 /// half-open connection looks to a client. The client must notice within its liveness
 /// deadlines, keep trying while the server is frozen, and recover when it resumes.
 @Suite struct PausedServerTests {
-  @Test func aFrozenServerIsNoticedQuicklyAndTheClientRecoversWhenItResumes() async throws {
+  /// Either liveness mechanism alone must notice: unanswered pings (silence deadline off),
+  /// or the silence deadline (pings off).
+  @Test(arguments: [true, false])
+  func aFrozenServerIsNoticedQuicklyAndTheClientRecoversWhenItResumes(pings: Bool) async throws {
     try await SpawnedMock.with { child, port in
-      let configuration = ClientHarness.configuration(
-        port: port, silenceTimeout: .milliseconds(1500))
+      var configuration = ClientHarness.configuration(
+        port: port, silenceTimeout: pings ? nil : .milliseconds(1500))
+      if !pings { configuration.liveness.pingInterval = nil }
       try await ClientHarness.withClient(configuration) { client in
         let events = Recorder(client.events())
         try await client.connect()
@@ -24,9 +28,16 @@ import Testing
           $0.contains { $0.isDisconnected }
         }
         let detection = clock.now - frozenAt
-        // Pings every 500 ms (unanswered: noticed within 1 s) and 1.5 s of silence: 3 s is
+        // Pings every 500 ms (unanswered: noticed within 1 s) or 1.5 s of silence: 3 s is
         // generous slack on a loaded machine, and far from "never".
         #expect(detection < .seconds(3), "noticed after \(detection)")
+        let expectedReason: (DisconnectReason) -> Bool = { reason in
+          if case .silence = reason { !pings } else { pings }
+        }
+        let reasons = events.items.compactMap { event -> DisconnectReason? in
+          if case .disconnected(let reason) = event { reason } else { nil }
+        }
+        #expect(reasons.first.map(expectedReason) == true, "disconnected because \(reasons)")
         try await events.wait(for: "reconnection attempts against the frozen server") {
           $0.filter(\.isReconnecting).count >= 2
         }

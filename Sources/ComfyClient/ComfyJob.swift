@@ -61,7 +61,9 @@ public final class ComfyJob: Sendable {
   }
 
   /// Waits for the prompt's outputs; throws `ComfyClientError` when it failed, was
-  /// interrupted, or was lost by a restarted server.
+  /// interrupted, or was lost by a restarted server. While the client is `failed` (its
+  /// reconnection loop gave up) the job keeps waiting: a later `reconnect()` reconciles it,
+  /// `destroy()` fails it with `.destroyed`.
   public func result() async throws -> JobResult {
     try await outcome.value
   }

@@ -5,12 +5,13 @@ import Testing
 /// `faultline mock` as its own process, always terminated and reaped however the test ends.
 enum SpawnedMock {
   static func with<Result>(
+    port: Int = 0,
     arguments: [String] = [],
     _ body: (ManagedChild, Int) async throws -> Result
   ) async throws -> Result {
     let child = try ManagedChild(
       executable: FaultlineExecutable.url,
-      arguments: ["mock", "--port", "0", "--status-interval", "250ms"] + arguments)
+      arguments: ["mock", "--port", "\(port)", "--status-interval", "250ms"] + arguments)
     do {
       let ready = try await child.waitForReadyLine(timeout: .seconds(30))
       let port = try #require(ready.integer("port"), "ready line without a port: \(ready.line)")

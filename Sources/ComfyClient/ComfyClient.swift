@@ -13,6 +13,16 @@ import Synchronization
 /// Create it, subscribe to `events()` / `stateChanges()`, call `connect()`, and call
 /// `destroy()` when done (it ends every task and socket and shuts the HTTP client down;
 /// a client that is dropped without `destroy()` trips AsyncHTTPClient's shutdown check).
+///
+/// ```swift
+/// let client = try ComfyClient(configuration: .init(baseURL: URL(string: "http://127.0.0.1:8188")!))
+/// let events = client.events()
+/// try await client.connect()
+/// let job = try await client.queue(workflow)
+/// for await step in job.progress { print(step) }
+/// let outputs = try await job.result().outputs
+/// await client.destroy()
+/// ```
 public actor ComfyClient {
   public nonisolated let configuration: ComfyClientConfiguration
 

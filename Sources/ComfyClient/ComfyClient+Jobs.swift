@@ -134,3 +134,17 @@ extension ComfyClient {
     return response.body
   }
 }
+
+extension ComfyClient {
+  /// `POST /interrupt`: stops `promptId` if it is running (or whatever runs, when nil); its
+  /// job then fails with `.executionInterrupted`.
+  public func interrupt(promptId: String? = nil) async throws(ComfyClientError) {
+    let body: JSONValue = .object(promptId.map { ["prompt_id": .string($0)] } ?? [:])
+    let response = try await http.send(.POST, "/interrupt", json: body)
+    guard response.status == 200 else {
+      throw .httpStatus(
+        method: "POST", path: "/interrupt", status: response.status,
+        body: String(decoding: response.body.prefix(300), as: UTF8.self))
+    }
+  }
+}

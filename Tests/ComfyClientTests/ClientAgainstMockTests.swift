@@ -133,6 +133,33 @@ import Testing
     }
   }
 
+  @Test func anInterruptedPromptFailsItsJob() async throws {
+    try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(20)] }) { mock in
+      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        let job = try await client.queue(try Workflows.textToImage())
+        let progress = Recorder(job.progress)
+        try await progress.wait(for: "the sampler running") { $0.contains(.executing(node: "3")) }
+        try await client.interrupt(promptId: job.promptId)
+        await #expect(
+          throws: ComfyClientError.executionInterrupted(promptId: job.promptId, nodeId: "3")
+        ) {
+          try await job.result()
+        }
+        try await events.wait(for: "the execution_interrupted message") { events in
+          events.contains {
+            if case .executionInterrupted(let m) = $0.serverMessage {
+              m.promptId == job.promptId && m.nodeType == "KSampler"
+            } else {
+              false
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test func aGraphWithoutOutputIsRejectedWithTheServersErrorType() async throws {
     try await RestartableMock.with { mock in
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in

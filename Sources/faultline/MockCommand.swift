@@ -93,9 +93,11 @@ struct MockCommand: AsyncParsableCommand {
       return source
     }
     let boundPort = try await server.start()
-    let ready =
-      "{\"ready\": true, \"port\": \(boundPort), \"pid\": \(getpid()), \"host\": \"\(host)\"}\n"
-    FileHandle.standardOutput.write(Data(ready.utf8))
+    let ready: JSONValue = [
+      "ready": true, "port": .int(boundPort), "pid": .int(Int(getpid())), "host": .string(host),
+    ]
+    // One unbuffered write, only now that the listener is bound: the parent may connect at once.
+    FileHandle.standardOutput.write(Data((ready.text + "\n").utf8))
     ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
       stopContinuation.yield(reason)
     }

@@ -17,12 +17,6 @@ struct PromptSequenceTests {
     try await withMockServer { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "submitter")
       let bystander = try await TestSocket.connect(port: port, clientID: "bystander")
-      defer {
-        Task {
-          await client.shutdown()
-          await bystander.shutdown()
-        }
-      }
       #expect(
         client.texts.first == [
           "type": "status",
@@ -110,12 +104,6 @@ struct PromptSequenceTests {
     try await withMockServer { port async throws in
       let plain = try await TestSocket.connect(port: port, clientID: "plain")
       let rich = try await TestSocket.connect(port: port, clientID: "rich", featureFlags: true)
-      defer {
-        Task {
-          await plain.shutdown()
-          await rich.shutdown()
-        }
-      }
       #expect(
         await rich.waitForText { $0["type"] == "feature_flags" }?["data"]?[
           "supports_preview_metadata"] == true)
@@ -150,7 +138,6 @@ struct PromptSequenceTests {
       .init(nodeTime: .milliseconds(60), progressSteps: 1, statusInterval: nil)
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
-      defer { Task { await client.shutdown() } }
       let first = try await HTTP.post(
         "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"])
       let second = try await HTTP.post(
@@ -220,12 +207,6 @@ struct PromptSequenceTests {
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let bystander = try await TestSocket.connect(port: port, clientID: "b")
-      defer {
-        Task {
-          await client.shutdown()
-          await bystander.shutdown()
-        }
-      }
       let promptID = try #require(
         try await HTTP.post(
           "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
@@ -252,7 +233,6 @@ struct PromptSequenceTests {
         failingNodes: ["VAEDecode"])
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
-      defer { Task { await client.shutdown() } }
       let promptID = try #require(
         try await HTTP.post(
           "http://127.0.0.1:\(port)/prompt", json: ["prompt": defaultWorkflow(), "client_id": "c"]
@@ -287,7 +267,6 @@ struct PromptSequenceTests {
       #expect(await first.waitForText { $0["type"] == "executing" } != nil)
       await first.shutdown()
       let second = try await TestSocket.connect(port: port, clientID: "phoenix")
-      defer { Task { await second.shutdown() } }
       #expect(await pollUntil { second.texts.count >= 2 })
       #expect(second.texts[0]["type"] == "status")
       #expect(second.texts[0]["data"]?["sid"] == "phoenix")
@@ -322,5 +301,69 @@ struct PromptSequenceTests {
     await restarted.stop()
     #expect(samePort == port)
     #expect(history == [:])
+  }
+}
+
+@Suite("Scripted timings, queue order and server start")
+struct ScriptedBehaviourTests {
+  @Test("a slow node runs for its scripted time, the others for the node time")
+  func slowNode() async throws {
+    let configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(5), progressSteps: 0, statusInterval: nil,
+      slowNodes: ["KSampler": .milliseconds(400)])
+    try await withMockServer(configuration) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let clock = ContinuousClock()
+      let promptID = try await SessionTests.post(port, clientID: "c")
+      #expect(
+        await client.waitForText { $0["type"] == "executing" && $0["data"]?["node"] == "3" } != nil)
+      let samplerStarted = clock.now
+      #expect(
+        await client.waitForText { $0["type"] == "executing" && $0["data"]?["node"] == "8" } != nil)
+      #expect(
+        clock.now - samplerStarted >= .milliseconds(350), "KSampler must take its scripted 400 ms")
+      #expect(await client.waitForDone(promptID: promptID))
+    }
+  }
+
+  @Test("`front` puts a prompt ahead of the pending ones, with a negative number")
+  func frontOfQueue() async throws {
+    let configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(40), progressSteps: 0, statusInterval: nil)
+    try await withMockServer(configuration) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let url = "http://127.0.0.1:\(port)/prompt"
+      _ = try await HTTP.post(url, json: ["prompt": defaultWorkflow(), "client_id": "c"])
+      let back = try #require(
+        try await HTTP.post(url, json: ["prompt": defaultWorkflow(), "client_id": "c"]).json)
+      let front = try #require(
+        try await HTTP.post(
+          url, json: ["prompt": defaultWorkflow(), "client_id": "c", "front": true]
+        ).json)
+      #expect(front["number"] == -2)
+      let pending = try await HTTP.get("http://127.0.0.1:\(port)/queue").json?["queue_pending"]?
+        .arrayValue
+      #expect(pending?.map { $0.arrayValue?[1] } == [front["prompt_id"], back["prompt_id"]])
+      let backID = try #require(back["prompt_id"]?.stringValue)
+      #expect(await client.waitForDone(promptID: backID))
+      let starts = client.texts.filter { $0["type"] == "execution_start" }.map {
+        $0["data"]?["prompt_id"]
+      }
+      #expect(Array(starts.suffix(2)) == [front["prompt_id"], back["prompt_id"]])
+    }
+  }
+
+  @Test("starting on a port that is taken fails with an error naming the address")
+  func portTaken() async throws {
+    try await withMockServer { port async throws in
+      let second = MockServer(configuration: .init(port: port, statusInterval: nil))
+      do {
+        _ = try await second.start()
+        await second.stop()
+        Issue.record("a second server bound the same port")
+      } catch {
+        #expect("\(error)".contains("127.0.0.1:\(port)"))
+      }
+    }
   }
 }

@@ -41,11 +41,14 @@ func withMockServer<T>(
 ) async throws -> T {
   let server = MockServer(configuration: configuration)
   let port = try await server.start()
+  let sockets = OpenSockets()
   do {
-    let result = try await body(port)
+    let result = try await OpenSockets.$current.withValue(sockets) { try await body(port) }
+    await sockets.shutdownAll()
     await server.stop()
     return result
   } catch {
+    await sockets.shutdownAll()
     await server.stop()
     throw error
   }
@@ -56,16 +59,19 @@ func withMockProcess<T>(
   arguments: [String] = ["--node-time", "20ms", "--status-interval", "0"],
   _ body: (ManagedChild, Int) async throws -> T
 ) async throws -> T {
+  let sockets = OpenSockets()
   let child = try ManagedChild(
     executable: try FaultlineExecutable.url,
     arguments: ["mock", "--port", "0", "--exit-with-parent"] + arguments)
   do {
     let ready = try await child.waitForReadyLine(timeout: .seconds(20))
     let port = try #require(ready.integer("port"))
-    let result = try await body(child, port)
+    let result = try await OpenSockets.$current.withValue(sockets) { try await body(child, port) }
+    await sockets.shutdownAll()
     await child.terminate(grace: .seconds(3))
     return result
   } catch {
+    await sockets.shutdownAll()
     await child.terminate(grace: .seconds(3))
     throw error
   }

@@ -75,12 +75,15 @@ final class TestSocket: Sendable {
   ) async throws -> TestSocket {
     let query = clientID.map { "?clientId=\($0)" } ?? ""
     let socket = TestSocket(url: "ws://127.0.0.1:\(port)\(path)\(query)")
+    OpenSockets.current?.add(socket)
     if featureFlags {
       socket.send(["type": "feature_flags", "data": ["supports_preview_metadata": true]])
     }
-    guard await pollUntil({ !socket.messages.isEmpty || socket.hasEnded }) else {
+    guard await pollUntil({ !socket.messages.isEmpty || socket.hasEnded }), !socket.messages.isEmpty
+    else {
       socket.close()
-      throw TestSocketError(description: "no greeting from \(path) within the deadline")
+      throw TestSocketError(
+        description: "no greeting from \(path) (connection failed or timed out)")
     }
     return socket
   }
@@ -147,4 +150,19 @@ final class TestSocket: Sendable {
 
 struct TestSocketError: Error, CustomStringConvertible {
   let description: String
+}
+
+/// The sockets a test opened, shut down by the fixtures when the test ends, whether it passed or threw.
+final class OpenSockets: Sendable {
+  @TaskLocal static var current: OpenSockets?
+
+  private let sockets = Mutex<[TestSocket]>([])
+
+  func add(_ socket: TestSocket) {
+    sockets.withLock { $0.append(socket) }
+  }
+
+  func shutdownAll() async {
+    for socket in sockets.withLock({ $0 }) { await socket.shutdown() }
+  }
 }

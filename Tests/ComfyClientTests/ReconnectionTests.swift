@@ -190,4 +190,40 @@ import Testing
       }
     }
   }
+
+  /// ComfyUI #16010 as it happens: an old socket with our clientId closes after our socket
+  /// registered. With the quirk the server drops our registration and our socket goes silent
+  /// while staying open; the client must notice and reconnect. Without it nothing happens.
+  @Test(arguments: [true, false])
+  func theReconnectRaceIsDetectedAndRepaired(quirk: Bool) async throws {
+    try await RestartableMock.with({ if quirk { $0.quirks = [.reconnectRace] } }) { mock in
+      var old = ClientHarness.configuration(
+        port: mock.port, autoReconnect: false, silenceTimeout: nil)
+      old.clientId = "racer"
+      var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(1))
+      configuration.clientId = "racer"
+      try await ClientHarness.withClient(old) { oldClient in
+        try await oldClient.connect()
+        try await ClientHarness.withClient(configuration) { client in
+          let events = Recorder(client.events())
+          try await client.connect()
+          try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
+          await oldClient.destroy()
+          if quirk {
+            try await events.wait(for: "a disconnect by silence") {
+              $0.contains(.disconnected(.silence(.seconds(1))))
+            }
+            try await events.wait(for: "reconnected") { $0.contains { $0.isReconnected } }
+          }
+          // Eight more broadcasts (2 s at 250 ms) outlast the 1 s silence deadline twice over.
+          let statuses = events.count { $0.isStatus }
+          try await events.wait(for: "status broadcasts on a live socket") {
+            $0.filter(\.isStatus).count >= statuses + 8
+          }
+          #expect(events.count { $0.isDisconnected } == (quirk ? 1 : 0))
+          #expect(client.connectionState == .connected)
+        }
+      }
+    }
+  }
 }

@@ -91,7 +91,8 @@ extension ComfyClient {
     guard announcedGeneration == currentGeneration, !isDraining else { return }
     isDraining = true
     defer { isDraining = false }
-    while !pendingFrames.isEmpty, !isDestroyed {
+    // Re-checked per frame: a new socket may replace this one while a frame is processed.
+    while announcedGeneration == currentGeneration, !pendingFrames.isEmpty, !isDestroyed {
       await process(pendingFrames.removeFirst())
     }
   }

@@ -50,7 +50,7 @@ public final class MockServer: Sendable {
       })
     else { throw StartError.alreadyStarted }
     let configuration = self.configuration
-    let store = try OutputStore()
+    let store = try OutputStore(parent: configuration.outputParentDirectory)
     let sessions = SessionRegistry(reconnectRace: configuration.quirks.contains(.reconnectRace))
     let queue = PromptQueue(sessions: sessions)
     let executor = PromptExecutor(

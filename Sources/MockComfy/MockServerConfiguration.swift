@@ -28,6 +28,10 @@ public struct MockServerConfiguration: Sendable {
   public var slowNodes: [String: Duration]
   /// `max_upload_size` reported by `/features`, in bytes; ComfyUI's default is 100 MiB.
   public var maxUploadSize: Int
+  /// Where the server creates its own input/output/temp directory (removed at stop); the system temporary
+  /// directory when nil. A parent that may SIGKILL the server passes a directory it removes itself,
+  /// because a killed server cannot clean up.
+  public var outputParentDirectory: URL?
 
   public init(
     host: String = "127.0.0.1",
@@ -38,7 +42,8 @@ public struct MockServerConfiguration: Sendable {
     quirks: Set<MockQuirk> = [],
     failingNodes: Set<String> = [],
     slowNodes: [String: Duration] = [:],
-    maxUploadSize: Int = 100 * 1024 * 1024
+    maxUploadSize: Int = 100 * 1024 * 1024,
+    outputParentDirectory: URL? = nil
   ) {
     self.host = host
     self.port = port
@@ -49,6 +54,7 @@ public struct MockServerConfiguration: Sendable {
     self.failingNodes = failingNodes
     self.slowNodes = slowNodes
     self.maxUploadSize = maxUploadSize
+    self.outputParentDirectory = outputParentDirectory
   }
 
   /// How long the node runs, given its id and class.

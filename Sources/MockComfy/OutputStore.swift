@@ -17,8 +17,9 @@ final class OutputStore: Sendable {
   let root: URL
   private let counter = Mutex(0)
 
-  init() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent(
+  /// Creates a fresh directory for this server inside `parent` (the system temporary directory when nil).
+  init(parent: URL?) throws {
+    root = (parent ?? FileManager.default.temporaryDirectory).appendingPathComponent(
       "faultline-mock-\(UUID().uuidString)")
     for type in Self.directoryTypes {
       try FileManager.default.createDirectory(

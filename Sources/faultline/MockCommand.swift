@@ -31,6 +31,11 @@ struct MockCommand: AsyncParsableCommand {
   var failNode: [String] = []
   @Option(help: "Make a node run longer, as CLASS_OR_ID=DURATION (repeatable), e.g. KSampler=3s.")
   var slowNode: [String] = []
+  @Option(
+    help:
+      "Directory in which the server makes its own input/output/temp directory (removed on exit); default: the system temporary directory."
+  )
+  var outputDirectory: String?
   @Flag(
     help: "Exit when standard input reaches end-of-file (the parent holds the pipe's write end).")
   var exitWithParent = false
@@ -68,7 +73,8 @@ struct MockCommand: AsyncParsableCommand {
       host: host, port: port, nodeTime: try parseDuration(nodeTime, option: "--node-time"),
       progressSteps: progressSteps,
       statusInterval: interval == .zero ? nil : interval, quirks: quirks,
-      failingNodes: Set(failNode), slowNodes: slowNodes)
+      failingNodes: Set(failNode), slowNodes: slowNodes,
+      outputParentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
   }
 
   private func parseDuration(_ text: String, option: String) throws -> Duration {

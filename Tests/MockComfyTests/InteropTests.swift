@@ -41,6 +41,8 @@ struct InteropTests {
       #expect(summary["first_message"] == "status")
       #expect(summary["images"]?["9"]?.arrayValue?.count == 1)
       #expect(
+        summary["sizes"] == [[512, 512]], "the PNG decodes (CRCs, zlib) at the workflow's 512×512")
+      #expect(
         (summary["images"]?["9"]?.arrayValue?.first?.intValue ?? 0) > 512 * 512 * 3,
         "a 512×512 RGB PNG")
     }

@@ -7,12 +7,14 @@ Exits 0 and prints a JSON summary when all of that worked; any deviation raises.
 Usage: python3 comfy_example_client.py HOST:PORT
 """
 import json
+import struct
 import sys
 import urllib.parse
 import urllib.request
 import uuid
 
 import websocket  # websocket-client, as the example uses
+import zlib
 
 SERVER = sys.argv[1]
 CLIENT_ID = str(uuid.uuid4())
@@ -81,6 +83,29 @@ def get_images(ws, prompt):
     return prompt_id, output_images, seen_types, history
 
 
+def decode_png(data):
+    """Checks a PNG independently of the server's encoder: signature, chunk CRCs, zlib stream, pixel count.
+    Returns (width, height)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", data[:8]
+    position, idat, width, height = 8, b"", None, None
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        body = data[position + 8:position + 8 + length]
+        (crc,) = struct.unpack(">I", data[position + 8 + length:position + 12 + length])
+        assert zlib.crc32(kind + body) == crc, "bad CRC in chunk {}".format(kind)
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert (depth, colour) == (8, 2), (depth, colour)
+        elif kind == b"IDAT":
+            idat += body
+        position += 12 + length
+        if kind == b"IEND":
+            break
+    pixels = zlib.decompress(idat)
+    assert len(pixels) == height * (1 + width * 3), (len(pixels), width, height)
+    return width, height
+
+
 def main():
     ws = websocket.WebSocket()
     ws.connect("ws://{}/ws?clientId={}".format(SERVER, CLIENT_ID))
@@ -88,12 +113,11 @@ def main():
     ws.close()
     assert history["status"]["status_str"] == "success", history["status"]
     assert images.get("9"), images
-    for node_images in images.values():
-        for image in node_images:
-            assert image[:8] == b"\x89PNG\r\n\x1a\n", image[:8]
+    sizes = [decode_png(image) for node_images in images.values() for image in node_images]
     print(json.dumps({
         "prompt_id": prompt_id,
         "images": {node: [len(i) for i in imgs] for node, imgs in images.items()},
+        "sizes": sizes,
         "first_message": seen_types[0],
         "message_count": len(seen_types),
     }))

@@ -60,9 +60,15 @@ func withMockProcess<T>(
   _ body: (ManagedChild, Int) async throws -> T
 ) async throws -> T {
   let sockets = OpenSockets()
+  // The test owns the output directory: a SIGKILLed server cannot remove its own.
+  let outputs = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "faultline-test-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: outputs) }
   let child = try ManagedChild(
     executable: try FaultlineExecutable.url,
-    arguments: ["mock", "--port", "0", "--exit-with-parent"] + arguments)
+    arguments: ["mock", "--port", "0", "--exit-with-parent", "--output-directory", outputs.path]
+      + arguments)
   do {
     let ready = try await child.waitForReadyLine(timeout: .seconds(20))
     let port = try #require(ready.integer("port"))

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@testable import ComfyClient
+
+/// Client set-up shared by the tests: a configuration with fast liveness and backoff, and
+/// `withClient`, which destroys the client however the body ends.
+enum ClientHarness {
+  static func configuration(
+    port: Int,
+    autoReconnect: Bool = true,
+    maxAttempts: Int? = nil,
+    silenceTimeout: Duration? = .seconds(3)
+  ) -> ComfyClientConfiguration {
+    ComfyClientConfiguration(
+      baseURL: URL(string: "http://127.0.0.1:\(port)")!,
+      autoReconnect: autoReconnect,
+      reconnectPolicy: ReconnectPolicy(
+        maxAttempts: maxAttempts, baseDelay: .milliseconds(50), maxDelay: .milliseconds(400),
+        jitter: 0.2),
+      liveness: .init(
+        pingInterval: .milliseconds(500), silenceTimeout: silenceTimeout,
+        connectTimeout: .seconds(2),
+        closeTimeout: .milliseconds(500)),
+      healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
+      requestTimeout: .seconds(3)
+    )
+  }
+
+  @discardableResult
+  static func withClient<Result>(
+    _ configuration: ComfyClientConfiguration,
+    clock: any Clock<Duration> = ContinuousClock(),
+    onReconnectionFailed: (@Sendable (Int) -> Void)? = nil,
+    _ body: (ComfyClient) async throws -> Result
+  ) async throws -> Result {
+    let client = try ComfyClient(
+      configuration: configuration, clock: clock, randomUnit: { 0.5 },
+      onReconnectionFailed: onReconnectionFailed)
+    do {
+      let result = try await body(client)
+      await client.destroy()
+      return result
+    } catch {
+      await client.destroy()
+      throw error
+    }
+  }
+}
+
+extension ComfyEvent {
+  var isReconnected: Bool {
+    if case .reconnected = self { true } else { false }
+  }
+
+  var isDisconnected: Bool {
+    if case .disconnected = self { true } else { false }
+  }
+
+  var isReconnecting: Bool {
+    if case .reconnecting = self { true } else { false }
+  }
+
+  var serverMessage: ServerMessage? {
+    if case .message(let message) = self { message } else { nil }
+  }
+
+  var isStatus: Bool {
+    if case .status = serverMessage { true } else { false }
+  }
+}

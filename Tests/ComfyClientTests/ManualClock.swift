@@ -1,0 +1,96 @@
+import Synchronization
+
+/// A clock that only moves when a test calls `advance(by:)`, so backoff schedules are checked
+/// without sleeping. It records every sleep it was asked for.
+final class ManualClock: Clock, Sendable {
+  struct Instant: InstantProtocol {
+    var offset: Duration
+
+    func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+    func duration(to other: Instant) -> Duration { other.offset - offset }
+    static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+  }
+
+  private struct Sleeper {
+    let deadline: Instant
+    let continuation: CheckedContinuation<Void, any Error>
+  }
+
+  private struct State {
+    var now = Instant(offset: .zero)
+    var sleepers: [Int: Sleeper] = [:]
+    var nextID = 0
+    var requestedSleeps: [Duration] = []
+  }
+
+  private let state = Mutex(State())
+
+  var now: Instant { state.withLock { $0.now } }
+  var minimumResolution: Duration { .nanoseconds(1) }
+
+  /// Every duration passed to a sleep, in order.
+  var requestedSleeps: [Duration] { state.withLock { $0.requestedSleeps } }
+  var pendingSleepers: Int { state.withLock { $0.sleepers.count } }
+
+  func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+    let id = state.withLock { state in
+      defer { state.nextID += 1 }
+      state.requestedSleeps.append(deadline.offset - state.now.offset)
+      return state.nextID
+    }
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<Void, any Error>) in
+        let immediate: Result<Void, any Error>? = state.withLock { state in
+          if Task.isCancelled { return .failure(CancellationError()) }
+          if deadline <= state.now { return .success(()) }
+          state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
+          return nil
+        }
+        if let immediate { continuation.resume(with: immediate) }
+      }
+    } onCancel: {
+      let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
+      sleeper?.continuation.resume(throwing: CancellationError())
+    }
+  }
+
+  /// Moves time forward and wakes every sleeper whose deadline has come.
+  func advance(by duration: Duration) {
+    let due = state.withLock { state in
+      state.now = state.now.advanced(by: duration)
+      let now = state.now
+      let due = state.sleepers.filter { $0.value.deadline <= now }
+      for id in due.keys { state.sleepers[id] = nil }
+      return due.values.map(\.continuation)
+    }
+    for continuation in due { continuation.resume() }
+  }
+
+  /// Waits (in real time, polling) until `count` sleeps have been requested in total.
+  func waitForSleeps(_ count: Int, timeout: Duration = .seconds(5)) async throws {
+    try await poll(timeout: timeout, "\(count) sleeps requested, saw \(requestedSleeps.count)") {
+      self.requestedSleeps.count >= count && self.pendingSleepers > 0
+    }
+  }
+}
+
+struct PollTimeout: Error, CustomStringConvertible {
+  let description: String
+}
+
+/// Polls `condition` every 10 ms until it holds, failing after `timeout` with `what`.
+func poll(
+  timeout: Duration = .seconds(10),
+  _ what: @autoclosure () -> String,
+  _ condition: () async throws -> Bool
+) async throws {
+  let clock = ContinuousClock()
+  let deadline = clock.now + timeout
+  while try await !condition() {
+    guard clock.now < deadline else {
+      throw PollTimeout(description: "timed out after \(timeout) waiting for: \(what())")
+    }
+    try await clock.sleep(for: .milliseconds(10))
+  }
+}

@@ -1,0 +1,78 @@
+import ChildProcess
+import Foundation
+import Testing
+
+@testable import ComfyClient
+
+/// A spawned mock paused with SIGSTOP: its sockets stay open but nothing moves, the way a
+/// half-open connection looks to a client. The client must notice within its liveness
+/// deadlines, keep trying while the server is frozen, and recover when it resumes.
+@Suite struct PausedServerTests {
+  /// Either liveness mechanism alone must notice: unanswered pings (silence deadline off),
+  /// or the silence deadline (pings off).
+  @Test(arguments: [true, false])
+  func aFrozenServerIsNoticedQuicklyAndTheClientRecoversWhenItResumes(pings: Bool) async throws {
+    try await SpawnedMock.with { child, port in
+      var configuration = ClientHarness.configuration(
+        port: port, silenceTimeout: pings ? nil : .milliseconds(1500))
+      if !pings { configuration.liveness.pingInterval = nil }
+      try await ClientHarness.withClient(configuration) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
+
+        let clock = ContinuousClock()
+        #expect(child.signal(SIGSTOP))
+        let frozenAt = clock.now
+        try await events.wait(for: "the frozen server noticed") {
+          $0.contains { $0.isDisconnected }
+        }
+        let detection = clock.now - frozenAt
+        // Pings every 500 ms (unanswered: noticed within 1 s) or 1.5 s of silence: 3 s is
+        // generous slack on a loaded machine, and far from "never".
+        #expect(detection < .seconds(3), "noticed after \(detection)")
+        let expectedReason: (DisconnectReason) -> Bool = { reason in
+          if case .silence = reason { !pings } else { pings }
+        }
+        let reasons = events.items.compactMap { event -> DisconnectReason? in
+          if case .disconnected(let reason) = event { reason } else { nil }
+        }
+        #expect(reasons.first.map(expectedReason) == true, "disconnected because \(reasons)")
+        try await events.wait(for: "reconnection attempts against the frozen server") {
+          $0.filter(\.isReconnecting).count >= 2
+        }
+        #expect(client.connectionState == .reconnecting)
+
+        #expect(child.signal(SIGCONT))
+        try await events.wait(for: "reconnected after the resume") {
+          $0.contains { $0.isReconnected }
+        }
+        #expect(client.connectionState == .connected)
+        #expect(await client.validateConnection())
+      }
+    }
+  }
+
+  @Test func aPromptRunningWhileTheServerFreezesCompletesAfterTheResume() async throws {
+    try await SpawnedMock.with(arguments: ["--slow-node", "KSampler=2s"]) { child, port in
+      try await ClientHarness.withClient(ClientHarness.configuration(port: port)) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        let job = try await client.queue(try Workflows.textToImage())
+        let progress = Recorder(job.progress)
+        try await progress.wait(for: "the sampler running") { $0.contains(.executing(node: "3")) }
+
+        #expect(child.signal(SIGSTOP))
+        try await events.wait(for: "the frozen server noticed") {
+          $0.contains { $0.isDisconnected }
+        }
+        #expect(child.signal(SIGCONT))
+
+        let result = try await job.result()
+        #expect(!(result.outputs["9"] ?? []).isEmpty)
+        #expect(result.source == .history)
+        try await events.wait(for: "reconnected") { $0.contains { $0.isReconnected } }
+      }
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import MockComfy
+import Synchronization
+import Testing
+
+@testable import ComfyClient
+
+/// Reconnection against an in-process mock that is stopped and started again on the same port.
+@Suite struct ReconnectionTests {
+  @Test func reconnectByHandAfterARestart() async throws {
+    try await RestartableMock.with { mock in
+      let configuration = ClientHarness.configuration(port: mock.port, autoReconnect: false)
+      try await ClientHarness.withClient(configuration) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        await mock.stop()
+        try await events.wait(for: "a disconnect closed by the server") { events in
+          events.contains(.disconnected(.closedByServer(code: "goingAway", reason: nil)))
+            || events.contains { $0.isDisconnected }
+        }
+        #expect(client.connectionState == .disconnected, "no reconnection without autoReconnect")
+        #expect(await client.validateConnection() == false)
+
+        try await mock.start()
+        try await client.reconnect()
+        #expect(client.connectionState == .connected)
+        try await events.wait(for: "reconnected at the first attempt") {
+          $0.contains(.reconnected(attempts: 1))
+        }
+        let statusesBefore = events.count { $0.isStatus }
+        try await events.wait(for: "a status on the new socket") {
+          $0.filter(\.isStatus).count > statusesBefore
+        }
+        #expect(await client.validateConnection())
+      }
+    }
+  }
+
+  @Test func autoReconnectWalksThroughEveryState() async throws {
+    try await RestartableMock.with { mock in
+      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let events = Recorder(client.events())
+        let states = Recorder(client.stateChanges())
+        try await client.connect()
+        await mock.stop()
+        try await events.wait(for: "two failed attempts while the server is down") {
+          $0.filter(\.isReconnecting).count >= 2
+        }
+        try await mock.start()
+        try await events.wait(for: "reconnected") { $0.contains { $0.isReconnected } }
+        try await states.wait(for: "the full state sequence") {
+          $0 == [.disconnected, .connecting, .connected, .disconnected, .reconnecting, .connected]
+        }
+      }
+    }
+  }
+
+  @Test func everyDropStartsANewReconnection() async throws {
+    try await RestartableMock.with { mock in
+      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        for cycle in 1...4 {
+          await mock.stop()
+          try await events.wait(for: "disconnect \(cycle)") {
+            $0.filter(\.isDisconnected).count == cycle
+          }
+          try await mock.start()
+          try await events.wait(for: "reconnect \(cycle)") {
+            $0.filter(\.isReconnected).count == cycle
+          }
+          #expect(client.connectionState == .connected)
+        }
+        #expect(await client.validateConnection())
+      }
+    }
+  }
+
+  @Test func givingUpCallsOnReconnectionFailed() async throws {
+    try await RestartableMock.with { mock in
+      let reported = Mutex<[Int]>([])
+      let configuration = ClientHarness.configuration(port: mock.port, maxAttempts: 3)
+      try await ClientHarness.withClient(
+        configuration,
+        onReconnectionFailed: { attempts in reported.withLock { $0.append(attempts) } }
+      ) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        await mock.stop()
+        try await events.wait(for: "reconnectionFailed") {
+          $0.contains(.reconnectionFailed(attempts: 3))
+        }
+        #expect(reported.withLock { $0 } == [3])
+        #expect(client.connectionState == .failed)
+        #expect(events.count { $0.isReconnecting } == 3)
+
+        try await mock.start()
+        try await client.reconnect()
+        #expect(client.connectionState == .connected)
+      }
+    }
+  }
+
+  @Test func abortStopsTheLoopAndReconnectStartsAgain() async throws {
+    try await RestartableMock.with { mock in
+      var configuration = ClientHarness.configuration(port: mock.port)
+      configuration.reconnectPolicy = ReconnectPolicy(
+        maxAttempts: nil, baseDelay: .seconds(2), maxDelay: .seconds(2), jitter: 0)
+      try await ClientHarness.withClient(configuration) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        await mock.stop()
+        try await events.wait(for: "a reconnection loop waiting") {
+          $0.contains { $0.isReconnecting }
+        }
+        await client.abortReconnect()
+        #expect(client.connectionState == .disconnected)
+        try await mock.start()
+        // The aborted loop's first attempt was due 2 s after the drop; a reconnect after
+        // that would mean the abort did not stop it.
+        try await ContinuousClock().sleep(for: .seconds(3))
+        #expect(client.connectionState == .disconnected)
+        #expect(!events.items.contains { $0.isReconnected })
+        try await client.reconnect()
+        #expect(client.connectionState == .connected)
+      }
+    }
+  }
+
+  @Test func aPromptCompletesAcrossAReconnect() async throws {
+    try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(2)] }) { mock in
+      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        try await client.connect()
+        let job = try await client.queue(try Workflows.textToImage(steps: 2))
+        let progress = Recorder(job.progress)
+        try await progress.wait(for: "the sampler running") { $0.contains(.executing(node: "3")) }
+        try await client.reconnect()
+        let result = try await job.result()
+        #expect(
+          result.source == .history, "messages may have been missed, so outputs come from /history")
+        #expect(!(result.outputs["9"] ?? []).isEmpty)
+        try await progress.wait(for: "the job resumed after the reconnect") {
+          $0.contains(.resumedAfterReconnect)
+        }
+      }
+    }
+  }
+
+  @Test func aPromptForgottenByARestartedServerFailsAsLost() async throws {
+    try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(30)] }) { mock in
+      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        try await client.connect()
+        let job = try await client.queue(try Workflows.textToImage())
+        let progress = Recorder(job.progress)
+        try await progress.wait(for: "the sampler running") { $0.contains(.executing(node: "3")) }
+        await mock.stop()
+        try await mock.start()
+        await #expect(throws: ComfyClientError.promptLost(promptId: job.promptId)) {
+          try await job.result()
+        }
+      }
+    }
+  }
+
+  /// With the reconnect-race quirk on, a client that opened its new socket before the server
+  /// had dropped the old one would lose the new one again; the client waits for the old socket
+  /// to close first, so both variants must end up receiving again.
+  @Test(arguments: [false, true])
+  func aSocketThatStopsReceivingIsNoticedBySilenceAndReplaced(reconnectRace: Bool) async throws {
+    try await RestartableMock.with({ if reconnectRace { $0.quirks = [.reconnectRace] } }) { mock in
+      var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(1))
+      configuration.clientId = "silence-test"
+      try await ClientHarness.withClient(configuration) { client in
+        let events = Recorder(client.events())
+        try await client.connect()
+        // A second socket with the same clientId takes over the server's routing, as in
+        // ComfyUI's reconnect race: the first socket stays open and answers pings, but the
+        // server no longer sends it anything.
+        var thief = ClientHarness.configuration(
+          port: mock.port, autoReconnect: false, silenceTimeout: nil)
+        thief.clientId = "silence-test"
+        try await ClientHarness.withClient(thief) { other in try await other.connect() }
+        try await events.wait(for: "a disconnect by silence") {
+          $0.contains(.disconnected(.silence(.seconds(1))))
+        }
+        try await events.wait(for: "reconnected") { $0.contains { $0.isReconnected } }
+        let statuses = events.count { $0.isStatus }
+        try await events.wait(for: "status broadcasts again") {
+          $0.filter(\.isStatus).count > statuses + 2
+        }
+      }
+    }
+  }
+
+  /// ComfyUI #16010 as it happens: an old socket with our clientId closes after our socket
+  /// registered. With the quirk the server drops our registration and our socket goes silent
+  /// while staying open; the client must notice and reconnect. Without it nothing happens.
+  @Test(arguments: [true, false])
+  func theReconnectRaceIsDetectedAndRepaired(quirk: Bool) async throws {
+    try await RestartableMock.with({ if quirk { $0.quirks = [.reconnectRace] } }) { mock in
+      var old = ClientHarness.configuration(
+        port: mock.port, autoReconnect: false, silenceTimeout: nil)
+      old.clientId = "racer"
+      var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(1))
+      configuration.clientId = "racer"
+      try await ClientHarness.withClient(old) { oldClient in
+        try await oldClient.connect()
+        try await ClientHarness.withClient(configuration) { client in
+          let events = Recorder(client.events())
+          try await client.connect()
+          try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
+          await oldClient.destroy()
+          if quirk {
+            try await events.wait(for: "a disconnect by silence") {
+              $0.contains(.disconnected(.silence(.seconds(1))))
+            }
+            try await events.wait(for: "reconnected") { $0.contains { $0.isReconnected } }
+          }
+          // Eight more broadcasts (2 s at 250 ms) outlast the 1 s silence deadline twice over.
+          let statuses = events.count { $0.isStatus }
+          try await events.wait(for: "status broadcasts on a live socket") {
+            $0.filter(\.isStatus).count >= statuses + 8
+          }
+          #expect(events.count { $0.isDisconnected } == (quirk ? 1 : 0))
+          #expect(client.connectionState == .connected)
+        }
+      }
+    }
+  }
+}

@@ -104,12 +104,32 @@ final class Worker {
   func startTimeline(of proxy: ProxyState, generation: UInt64) {
     guard let listener = listeners[proxy.id] else { return }
     let threads = listener.dispatcher.threads
-    for boundary in proxy.faultPlan.boundaries(after: MonotonicClock.now()) {
-      scheduler.schedule(at: boundary) {
-        guard proxy.faultPlan.generation == generation else { return }
-        for thread in threads { thread.execute { worker in worker.apply(proxy) } }
+    let plan = proxy.faultPlan
+    recordTimeline(proxy, "timeline_start", phase: nil, at: plan.timelineStart)
+    for (index, phase) in plan.timeline.enumerated() {
+      let start = plan.timelineStart &+ phase.at.nanoseconds
+      var edges = [(start, "phase_start")]
+      if let duration = phase.duration {
+        edges.append((start &+ duration.nanoseconds, "phase_end"))
+      }
+      for (edge, action) in edges {
+        scheduler.schedule(at: edge) { [weak self] in
+          guard proxy.faultPlan.generation == generation else { return }
+          self?.recordTimeline(proxy, action, phase: index, at: MonotonicClock.now())
+          for thread in threads { thread.execute { worker in worker.apply(proxy) } }
+        }
       }
     }
+  }
+
+  private func recordTimeline(_ proxy: ProxyState, _ action: String, phase: Int?, at time: UInt64) {
+    let log = proxy.engine.eventLog
+    guard log.isEnabled else { return }
+    log.record(
+      FaultEvent(
+        time: proxy.engine.elapsedMilliseconds(at: time), proxy: proxy.name, connection: nil,
+        direction: nil,
+        fault: phase.map { "phase\($0)" } ?? "timeline", action: action))
   }
 
   // MARK: Shutdown

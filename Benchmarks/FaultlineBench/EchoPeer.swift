@@ -21,7 +21,9 @@ final class EchoPeer: @unchecked Sendable {
           && getsockname(listener, address, &length) == 0
       }
     }
-    guard bound else { throw BenchError("cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))") }
+    guard bound else {
+      throw BenchError("cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
+    }
     port = UInt16(bigEndian: address.sin_port)
     Thread { EchoPeer.acceptLoop(listener) }.start()
   }
@@ -37,7 +39,9 @@ final class EchoPeer: @unchecked Sendable {
           if count <= 0 { break }
           var sent = 0
           while sent < count {
-            let written = buffer.withUnsafeBytes { send(fd, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL)) }
+            let written = buffer.withUnsafeBytes {
+              send(fd, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL))
+            }
             if written <= 0 { break }
             sent += written
           }
@@ -77,12 +81,15 @@ final class EchoPeer: @unchecked Sendable {
   static func roundTrip(_ fd: Int32, size: Int = 32) throws -> UInt64 {
     var message = [UInt8](repeating: 0x42, count: size)
     let started = DispatchTime.now().uptimeNanoseconds
-    guard message.withUnsafeBytes({ send(fd, $0.baseAddress, size, Int32(MSG_NOSIGNAL)) }) == size else {
+    guard message.withUnsafeBytes({ send(fd, $0.baseAddress, size, Int32(MSG_NOSIGNAL)) }) == size
+    else {
       throw BenchError("send failed")
     }
     var received = 0
     while received < size {
-      let count = message.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + received, size - received, 0) }
+      let count = message.withUnsafeMutableBytes {
+        recv(fd, $0.baseAddress! + received, size - received, 0)
+      }
       guard count > 0 else { throw BenchError("connection ended") }
       received += count
     }

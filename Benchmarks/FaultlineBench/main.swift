@@ -23,7 +23,9 @@ func engineWithProxy(upstream: UInt16, faults: [FaultSpec]) async throws -> (Pro
 }
 
 func latencyAccuracy(echo: EchoPeer) async throws {
-  print("Latency-fault accuracy (downstream delay; error = RTT through the faulty proxy - requested - RTT through the clean proxy)")
+  print(
+    "Latency-fault accuracy (downstream delay; error = RTT through the faulty proxy - requested - RTT through the clean proxy)"
+  )
   print("requested   samples   error p50 (ms)   error p99 (ms)")
   let (clean, cleanPort) = try await engineWithProxy(upstream: echo.port, faults: [])
   let cleanFD = try EchoPeer.connect(port: cleanPort)
@@ -44,13 +46,19 @@ func latencyAccuracy(echo: EchoPeer) async throws {
     await engine.shutdown()
     print(
       String(
-        format: "%6d ms %9d %16.3f %16.3f", delay, samples, percentile(errors, 0.5), percentile(errors, 0.99)))
+        format: "%6d ms %9d %16.3f %16.3f", delay, samples, percentile(errors, 0.5),
+        percentile(errors, 0.99)))
   }
-  print(String(format: "(clean proxy RTT p50 %.3f ms; Toxiproxy's latency toxic, as quoted: +0.6 ms p50, +1.3 ms p99)\n", base))
+  print(
+    String(
+      format:
+        "(clean proxy RTT p50 %.3f ms; Toxiproxy's latency toxic, as quoted: +0.6 ms p50, +1.3 ms p99)\n",
+      base))
 }
 
 func cpuUnderLatency(echo: EchoPeer, connections: Int, seconds: Double) async throws {
-  let fault = FaultSpec(stream: .both, kind: .latency(.init(delay: .milliseconds(10), jitter: .milliseconds(2))))
+  let fault = FaultSpec(
+    stream: .both, kind: .latency(.init(delay: .milliseconds(10), jitter: .milliseconds(2))))
   let (engine, port) = try await engineWithProxy(upstream: echo.port, faults: [fault])
   var descriptors: [Int32] = []
   for _ in 0..<connections { descriptors.append(try EchoPeer.connect(port: port)) }
@@ -86,17 +94,20 @@ func cpuUnderLatency(echo: EchoPeer, connections: Int, seconds: Double) async th
   let cpu = processCPUSeconds() - before
   for fd in descriptors { close(fd) }
   await engine.shutdown()
-  print("CPU with \(connections) connections under a 10 ms ± 2 ms latency fault (both ways), one loop:")
+  print(
+    "CPU with \(connections) connections under a 10 ms ± 2 ms latency fault (both ways), one loop:")
   print(
     String(
-      format: "  %d round trips in %.1f s; process CPU %.2f s (%.0f %% of one core, clients and echo server included)\n",
+      format:
+        "  %d round trips in %.1f s; process CPU %.2f s (%.0f %% of one core, clients and echo server included)\n",
       roundTrips, elapsed, cpu, cpu / elapsed * 100))
 }
 
 func processCPUSeconds() -> Double {
   var usage = rusage()
   getrusage(RUSAGE_SELF.rawValue, &usage)
-  return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+  return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    + Double(usage.ru_stime.tv_sec)
     + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
@@ -110,7 +121,8 @@ func timelinePrecision(echo: EchoPeer) async throws {
         at: .milliseconds(50 + index * 50), duration: .milliseconds(25),
         faults: [FaultSpec(name: "p\(index)", kind: .latency(.init(delay: .milliseconds(1))))]))
   }
-  try await engine.applyProfile(Profile(name: "edges", description: "bench", timeline: phases), toProxy: "bench")
+  try await engine.applyProfile(
+    Profile(name: "edges", description: "bench", timeline: phases), toProxy: "bench")
   try await Task.sleep(for: .milliseconds(700))
   let events = engine.eventLog.events()
   guard let origin = events.first(where: { $0.action == "timeline_start" })?.time else { return }
@@ -123,14 +135,16 @@ func timelinePrecision(echo: EchoPeer) async throws {
   await engine.shutdown()
   print(
     String(
-      format: "Timeline edges: %d edges, error p50 %.3f ms, max %.3f ms\n", errors.count, percentile(errors, 0.5),
+      format: "Timeline edges: %d edges, error p50 %.3f ms, max %.3f ms\n", errors.count,
+      percentile(errors, 0.5),
       errors.max() ?? .nan))
 }
 
 extension EchoPeer {
   static func sendMessage(_ fd: Int32) throws {
     let message = [UInt8](repeating: 0x42, count: 32)
-    guard message.withUnsafeBytes({ send(fd, $0.baseAddress, 32, Int32(MSG_NOSIGNAL)) }) == 32 else {
+    guard message.withUnsafeBytes({ send(fd, $0.baseAddress, 32, Int32(MSG_NOSIGNAL)) }) == 32
+    else {
       throw BenchError("send failed")
     }
   }
@@ -139,7 +153,9 @@ extension EchoPeer {
     var buffer = [UInt8](repeating: 0, count: 32)
     var received = 0
     while received < 32 {
-      let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + received, 32 - received, 0) }
+      let count = buffer.withUnsafeMutableBytes {
+        recv(fd, $0.baseAddress! + received, 32 - received, 0)
+      }
       guard count > 0 else { throw BenchError("connection ended") }
       received += count
     }

@@ -14,20 +14,19 @@ import Testing
     let fault = FaultSpec(stream: .downstream, kind: .bandwidth(.init(bytesPerSecond: rate)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
-    // The rate is the slope between the moment a tenth of the bytes had arrived and the end, so a
-    // late first read or a late last one on a loaded machine weighs little.
+    // The rate is the least-squares slope of bytes received over time, so a late read or two on a
+    // loaded machine moves it little.
     let (total, measured) = try await blocking { () -> (Int, Double) in
       var received = 0
-      var mark: (bytes: Int, time: ContinuousClock.Instant)?
+      var points: [(time: Double, bytes: Double)] = []
+      let origin = ContinuousClock.now
       while true {
         let part = try socket.receive()
         if part.isEmpty { break }
         received += part.count
-        if mark == nil && received >= size / 10 { mark = (received, .now) }
+        points.append(((ContinuousClock.now - origin).milliseconds / 1000, Double(received)))
       }
-      guard let mark else { return (received, 0) }
-      let seconds = (ContinuousClock.now - mark.time).milliseconds / 1000
-      return (received, Double(received - mark.bytes) / seconds)
+      return (received, slope(points))
     }
     #expect(total == size)
     #expect(
@@ -65,4 +64,15 @@ import Testing
     server.stop()
     await proxy.close()
   }
+}
+
+/// Least-squares slope of `bytes` over `time`.
+func slope(_ points: [(time: Double, bytes: Double)]) -> Double {
+  let n = Double(points.count)
+  guard n > 1 else { return 0 }
+  let meanTime = points.map(\.time).reduce(0, +) / n
+  let meanBytes = points.map(\.bytes).reduce(0, +) / n
+  let covariance = points.map { ($0.time - meanTime) * ($0.bytes - meanBytes) }.reduce(0, +)
+  let variance = points.map { ($0.time - meanTime) * ($0.time - meanTime) }.reduce(0, +)
+  return variance > 0 ? covariance / variance : 0
 }

@@ -10,6 +10,7 @@ final class Worker {
   unowned let thread: LoopThread
   private(set) var pool = BufferPool(bufferSize: 64 * 1024, maxFree: 64)
   let scheduler: PreciseScheduler
+  let writeRequests = WriteRequestPool()
   var configuration = EngineConfiguration()
   private(set) var listeners: [UInt64: ProxyListener] = [:]
   private var pairs: [UInt64: [ObjectIdentifier: ConnectionPair]] = [:]
@@ -46,11 +47,11 @@ final class Worker {
 
   /// Takes over an accepted client socket and starts proxying it.
   func adopt(client: TCPConnection, proxy: ProxyState, index: UInt64) {
-    guard !shuttingDown else {
+    guard !shuttingDown, !proxy.isRemoved, proxy.faultPlan.enabled else {
       client.close()
       return
     }
-    guard let upstream = try? TCPConnection(loop: loop, pool: pool) else {
+    guard let upstream = try? TCPConnection(loop: loop, pool: pool, writes: writeRequests) else {
       // No socket for the upstream side: the system is out of descriptors; cut the client off.
       client.closeWithReset()
       return
@@ -64,7 +65,7 @@ final class Worker {
   /// Takes over a socket accepted on another loop, given as a duplicated file descriptor.
   func adopt(fileDescriptor: Int32, proxy: ProxyState, index: UInt64) {
     do {
-      let client = try TCPConnection(loop: loop, pool: pool)
+      let client = try TCPConnection(loop: loop, pool: pool, writes: writeRequests)
       let status = uv_tcp_open(client.handle, fileDescriptor)
       guard status == 0 else {
         Glibc.close(fileDescriptor)

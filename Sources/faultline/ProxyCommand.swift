@@ -24,7 +24,8 @@ struct ProxyCommand: AsyncParsableCommand {
   @Option(help: "Address to listen on, HOST:PORT or [IPv6]:PORT; port 0 picks a free port.")
   var listen: String = "127.0.0.1:0"
 
-  @Option(help: "Address to forward to, HOST:PORT or [IPv6]:PORT (optional when the control API is on).")
+  @Option(
+    help: "Address to forward to, HOST:PORT or [IPv6]:PORT (optional when the control API is on).")
   var upstream: String?
 
   @Option(help: "Name of the proxy (as shown by the control API).")
@@ -36,7 +37,8 @@ struct ProxyCommand: AsyncParsableCommand {
   @Option(help: "Seed for every random decision (default: random, printed in the ready line).")
   var seed: UInt64?
 
-  @Option(help: "Serve the control API on HOST:PORT (or PORT, on 127.0.0.1); port 0 picks a free port.")
+  @Option(
+    help: "Serve the control API on HOST:PORT (or PORT, on 127.0.0.1); port 0 picks a free port.")
   var api: String?
 
   @Flag(help: "Allow the control API to listen on a non-loopback address.")
@@ -48,7 +50,8 @@ struct ProxyCommand: AsyncParsableCommand {
   func validate() throws {
     guard loops >= 1 else { throw ValidationError("--loops must be at least 1, got \(loops)") }
     guard upstream != nil || apiAddress != nil else {
-      throw ValidationError("--upstream is required unless the control API is on (--api or --config)")
+      throw ValidationError(
+        "--upstream is required unless the control API is on (--api or --config)")
     }
   }
 
@@ -69,8 +72,11 @@ struct ProxyCommand: AsyncParsableCommand {
     let directory = ProxyDirectory(engine: engine)
     var server: ControlServer?
     if let (host, port) = apiAddress {
-      guard port >= 0 else { throw ValidationError("--api: expected HOST:PORT or PORT, got \"\(api ?? "")\"") }
-      let control = try ControlServer(engine: engine, host: host, port: port, allowRemote: apiAllowRemote)
+      guard port >= 0 else {
+        throw ValidationError("--api: expected HOST:PORT or PORT, got \"\(api ?? "")\"")
+      }
+      let control = try ControlServer(
+        engine: engine, host: host, port: port, allowRemote: apiAllowRemote)
       let bound = try await control.start()
       ready["api"] = host.contains(":") ? "[\(host)]:\(bound)" : "\(host):\(bound)"
       server = control
@@ -84,7 +90,8 @@ struct ProxyCommand: AsyncParsableCommand {
       _ = try parseAddress(upstream, option: "--upstream")
       let info = try await proxies.create(
         ProxyRequest(
-          .object(["name": .string(name), "listen": .string(listen), "upstream": .string(upstream)])))
+          .object(["name": .string(name), "listen": .string(listen), "upstream": .string(upstream)])
+        ))
       ready["listen"] = info.listen.description
       ready["upstream"] = info.upstream.description
       ready["name"] = info.name
@@ -97,10 +104,12 @@ struct ProxyCommand: AsyncParsableCommand {
   }
 
   /// Creates the proxies listed in a Toxiproxy config file; errors name the file.
-  private func populate(from path: String, _ directory: ProxyDirectory) async throws -> [ProxyInfo] {
+  private func populate(from path: String, _ directory: ProxyDirectory) async throws -> [ProxyInfo]
+  {
     do {
       let data = try Data(contentsOf: URL(fileURLWithPath: path))
-      let requests = try ProxyDirectory.parsePopulate(try JSONDecoder().decode(JSONValue.self, from: data))
+      let requests = try ProxyDirectory.parsePopulate(
+        try JSONDecoder().decode(JSONValue.self, from: data))
       let (proxies, error) = await directory.populate(requests)
       if let error { throw error }
       return proxies

@@ -15,7 +15,8 @@ struct ConcurrencyTests {
             try await TCPSocket.offload {
               let socket = try TCPSocket.connect(port: port, timeout: 20)
               defer { socket.close() }
-              let payload = Data((0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) })
+              let payload = Data(
+                (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) })
               var echoed = Data()
               for offset in stride(from: 0, to: payloadSize, by: 16 * 1024) {
                 try socket.send(payload[offset..<min(offset + 16 * 1024, payloadSize)])
@@ -34,13 +35,25 @@ struct ConcurrencyTests {
             let name = "t\(worker % 4)"
             let bodies: [[String: Any]] = [
               ["type": "latency", "name": name, "attributes": ["latency": 2, "jitter": 1]],
-              ["type": "slicer", "name": name, "attributes": ["average_size": 512, "size_variation": 100]],
-              ["type": "bandwidth", "name": name, "stream": "upstream", "attributes": ["rate": 100_000]],
+              [
+                "type": "slicer", "name": name,
+                "attributes": ["average_size": 512, "size_variation": 100],
+              ],
+              [
+                "type": "bandwidth", "name": name, "stream": "upstream",
+                "attributes": ["rate": 100_000],
+              ],
               ["type": "noop", "name": name],
             ]
             for round in 0..<20 {
-              seen.append(try await fixture.client.post("/proxies/busy/toxics", json: bodies[(round + worker) % 4]).status)
-              seen.append(try await fixture.client.patch("/proxies/busy/toxics/\(name)", json: ["toxicity": 1]).status)
+              seen.append(
+                try await fixture.client.post(
+                  "/proxies/busy/toxics", json: bodies[(round + worker) % 4]
+                ).status)
+              seen.append(
+                try await fixture.client.patch(
+                  "/proxies/busy/toxics/\(name)", json: ["toxicity": 1]
+                ).status)
               seen.append(try await fixture.client.get("/proxies/busy").status)
               seen.append(try await fixture.client.delete("/proxies/busy/toxics/\(name)").status)
             }

@@ -21,7 +21,8 @@ struct ExtensionRoutesTests {
             rate: 1%
         """
       let response = try await fixture.client.send(
-        "PUT", "/faultline/proxies/prof/profile", body: Data(yaml.utf8), headers: ["Content-Type": "application/yaml"])
+        "PUT", "/faultline/proxies/prof/profile", body: Data(yaml.utf8),
+        headers: ["Content-Type": "application/yaml"])
       #expect(response.status == 200, "\(response.text)")
       let answer = try response.object()
       #expect(answer["profile"] as? String == "test-profile")
@@ -38,15 +39,20 @@ struct ExtensionRoutesTests {
   func badProfile() async throws {
     try await ControlFixture.with { fixture in
       try await fixture.createProxy("prof")
-      _ = try await fixture.client.post("/proxies/prof/toxics", json: ["type": "noop", "name": "kept"])
+      _ = try await fixture.client.post(
+        "/proxies/prof/toxics", json: ["type": "noop", "name": "kept"])
       let yaml = "name: bad\ndescription: x\nfaults:\n  - type: latency\n    latency: 20\n"
-      let response = try await fixture.client.send("PUT", "/faultline/proxies/prof/profile", body: Data(yaml.utf8))
+      let response = try await fixture.client.send(
+        "PUT", "/faultline/proxies/prof/profile", body: Data(yaml.utf8))
       #expect(response.status == 400)
       let message = try response.object()["error"] as? String ?? ""
       #expect(message.contains("request body:5"), "\(message)")
       #expect(message.contains("latency"), "\(message)")
-      #expect(try await fixture.client.get("/proxies/prof/toxics").array().map { $0["name"] as? String } == ["kept"])
-      let missing = try await fixture.client.send("PUT", "/faultline/proxies/none/profile", body: Data(yaml.utf8))
+      #expect(
+        try await fixture.client.get("/proxies/prof/toxics").array().map { $0["name"] as? String }
+          == ["kept"])
+      let missing = try await fixture.client.send(
+        "PUT", "/faultline/proxies/none/profile", body: Data(yaml.utf8))
       #expect(missing.status == 404)
     }
   }
@@ -55,10 +61,12 @@ struct ExtensionRoutesTests {
   func seed() async throws {
     try await ControlFixture.with { fixture in
       #expect(try await fixture.client.get("/faultline/seed").object()["seed"] as? Int == 42)
-      let set = try await fixture.client.send("PUT", "/faultline/seed", body: Data("{\"seed\": 7}".utf8))
+      let set = try await fixture.client.send(
+        "PUT", "/faultline/seed", body: Data("{\"seed\": 7}".utf8))
       #expect(set.status == 200)
       #expect(fixture.engine.seed == 7)
-      let hex = try await fixture.client.post("/faultline/seed", json: ["seed": "0xFFFFFFFFFFFFFFFF"])
+      let hex = try await fixture.client.post(
+        "/faultline/seed", json: ["seed": "0xFFFFFFFFFFFFFFFF"])
       #expect(hex.status == 200)
       #expect(fixture.engine.seed == UInt64.max)
       let bad = try await fixture.client.post("/faultline/seed", json: ["seed": -1])
@@ -74,7 +82,8 @@ struct ExtensionRoutesTests {
       let on = try await fixture.client.post("/faultline/events", json: ["recording": true])
       #expect(on.status == 200)
       _ = try await fixture.client.post(
-        "/proxies/ev/toxics", json: ["type": "latency", "name": "lag", "attributes": ["latency": 1]])
+        "/proxies/ev/toxics",
+        json: ["type": "latency", "name": "lag", "attributes": ["latency": 1]])
       let socket = try TCPSocket.connect(port: port)
       defer { socket.close() }
       _ = try echoRoundTrip(socket)
@@ -85,7 +94,8 @@ struct ExtensionRoutesTests {
         return answer["recording"] as? Bool == true && !events.isEmpty
       }
       #expect(recorded)
-      #expect(events.allSatisfy { $0["proxy"] as? String == "ev" && $0["fault"] as? String == "lag" })
+      #expect(
+        events.allSatisfy { $0["proxy"] as? String == "ev" && $0["fault"] as? String == "lag" })
       #expect(try await fixture.client.delete("/faultline/events").status == 204)
       #expect(try await fixture.client.get("/faultline/proxies/nope/events").status == 404)
       let stats = try await fixture.client.get("/faultline/proxies/ev/stats").object()

@@ -3,10 +3,13 @@ import Testing
 
 @Suite("Real Toxiproxy clients drive Faultline unchanged")
 struct InteropTests {
-  @Test("toxiproxy-python from PyPI: create, toxics on live traffic, disable/enable, reset", .timeLimit(.minutes(2)))
+  @Test(
+    "toxiproxy-python from PyPI: create, toxics on live traffic, disable/enable, reset",
+    .timeLimit(.minutes(2)))
   func pythonClient() async throws {
     let python = try RepositoryPaths.python()
-    let script = RepositoryPaths.root.appendingPathComponent("Tests/interop/toxiproxy_python_client.py")
+    let script = RepositoryPaths.root.appendingPathComponent(
+      "Tests/interop/toxiproxy_python_client.py")
     try await ControlFixture.with { fixture in
       let child = try ChildRun(
         python, [script.path],

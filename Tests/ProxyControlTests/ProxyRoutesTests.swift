@@ -29,10 +29,12 @@ struct ProxyRoutesTests {
   func upstreamAsWritten() async throws {
     try await ControlFixture.with { fixture in
       let upstream = "localhost:\(fixture.echo.port)"
-      let created = try await fixture.client.post("/proxies", json: ["name": "byname", "upstream": upstream])
+      let created = try await fixture.client.post(
+        "/proxies", json: ["name": "byname", "upstream": upstream])
       #expect(created.status == 201)
       #expect(try created.object()["upstream"] as? String == upstream)
-      #expect(try await fixture.client.get("/proxies/byname").object()["upstream"] as? String == upstream)
+      #expect(
+        try await fixture.client.get("/proxies/byname").object()["upstream"] as? String == upstream)
     }
   }
 
@@ -56,7 +58,8 @@ struct ProxyRoutesTests {
     }
   }
 
-  @Test("Creating bad proxies: 400 naming the field, 409 for a taken name, 500 when the port is taken")
+  @Test(
+    "Creating bad proxies: 400 naming the field, 409 for a taken name, 500 when the port is taken")
   func createErrors() async throws {
     try await ControlFixture.with { fixture in
       let noName = try await fixture.client.post("/proxies", json: ["upstream": fixture.upstream])
@@ -64,29 +67,37 @@ struct ProxyRoutesTests {
       #expect(try noName.object()["error"] as? String == "missing required field: name")
       let noUpstream = try await fixture.client.post("/proxies", json: ["name": "x"])
       #expect(try noUpstream.object()["error"] as? String == "missing required field: upstream")
-      let malformed = try await fixture.client.send("POST", "/proxies", body: Data("{\"name\": ".utf8))
+      let malformed = try await fixture.client.send(
+        "POST", "/proxies", body: Data("{\"name\": ".utf8))
       #expect(malformed.status == 400)
-      #expect((try malformed.object()["error"] as? String)?.hasPrefix("bad request body: malformed JSON") == true)
+      #expect(
+        (try malformed.object()["error"] as? String)?.hasPrefix("bad request body: malformed JSON")
+          == true)
       let wrongType = try await fixture.client.post(
         "/proxies", json: ["name": "x", "upstream": fixture.upstream, "enabled": "yes"])
       #expect(wrongType.status == 400)
       #expect((try wrongType.object()["error"] as? String)?.contains("enabled") == true)
-      let badAddress = try await fixture.client.post("/proxies", json: ["name": "x", "upstream": "nowhere"])
+      let badAddress = try await fixture.client.post(
+        "/proxies", json: ["name": "x", "upstream": "nowhere"])
       #expect(badAddress.status == 400)
       #expect((try badAddress.object()["error"] as? String)?.contains("upstream") == true)
       let port = try await fixture.createProxy("taken")
-      let duplicate = try await fixture.client.post("/proxies", json: ["name": "taken", "upstream": fixture.upstream])
+      let duplicate = try await fixture.client.post(
+        "/proxies", json: ["name": "taken", "upstream": fixture.upstream])
       #expect(duplicate.status == 409)
       #expect(try duplicate.object()["error"] as? String == "proxy already exists")
       let clash = try await fixture.client.post(
-        "/proxies", json: ["name": "clash", "listen": "127.0.0.1:\(port)", "upstream": fixture.upstream])
+        "/proxies",
+        json: ["name": "clash", "listen": "127.0.0.1:\(port)", "upstream": fixture.upstream])
       #expect(clash.status == 500)
       #expect(try await fixture.client.get("/proxies/x").status == 404)
       #expect(try await fixture.client.get("/proxies/clash").status == 404)
     }
   }
 
-  @Test("Disabling a proxy closes its listener and connections; enabling listens again on the same port")
+  @Test(
+    "Disabling a proxy closes its listener and connections; enabling listens again on the same port"
+  )
   func disableAndEnable() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("db")
@@ -97,7 +108,9 @@ struct ProxyRoutesTests {
       #expect(disabled.status == 200)
       #expect(try disabled.object()["enabled"] as? Bool == false)
       #expect(try open.receive().isEmpty, "the open connection is closed")
-      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) { try TCPSocket.connect(port: port).close() }
+      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) {
+        try TCPSocket.connect(port: port).close()
+      }
       let enabled = try await fixture.client.patch("/proxies/db", json: ["enabled": true])
       #expect(try enabled.object()["enabled"] as? Bool == true)
       #expect(try enabled.object()["listen"] as? String == "127.0.0.1:\(port)")
@@ -119,7 +132,8 @@ struct ProxyRoutesTests {
       let listen = try #require(proxy["listen"] as? String)
       // Port 0 asks for any port: the proxy already has one, so it stays.
       #expect(listen == "127.0.0.1:\(oldPort)")
-      let other = try await fixture.client.patch("/proxies/moving", json: ["upstream": "localhost:\(fixture.echo.port)"])
+      let other = try await fixture.client.patch(
+        "/proxies/moving", json: ["upstream": "localhost:\(fixture.echo.port)"])
       #expect(try other.object()["upstream"] as? String == "localhost:\(fixture.echo.port)")
       #expect((try other.object()["toxics"] as? [Any])?.count == 1)
       let missing = try await fixture.client.patch("/proxies/nope", json: ["enabled": false])
@@ -134,7 +148,9 @@ struct ProxyRoutesTests {
       let deleted = try await fixture.client.delete("/proxies/gone")
       #expect(deleted.status == 204)
       #expect(deleted.body.isEmpty)
-      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) { try TCPSocket.connect(port: port).close() }
+      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) {
+        try TCPSocket.connect(port: port).close()
+      }
       let again = try await fixture.client.delete("/proxies/gone")
       #expect(again.status == 404)
       #expect(try again.object()["error"] as? String == "proxy not found")
@@ -146,7 +162,8 @@ struct ProxyRoutesTests {
     try await ControlFixture.with { fixture in
       let responses = [
         try await fixture.client.get("/proxies"), try await fixture.client.get("/proxies/none"),
-        try await fixture.client.get("/version"), try await fixture.client.post("/reset", json: [:]),
+        try await fixture.client.get("/version"),
+        try await fixture.client.post("/reset", json: [:]),
       ]
       let ids = responses.compactMap { $0.headers["x-toxiproxy-request-id"] }
       #expect(ids.count == responses.count)

@@ -1,6 +1,6 @@
+import FaultProxy
 import Foundation
 import ProxyControl
-import FaultProxy
 import Testing
 
 @Suite("Browsers, remote addresses and oversized bodies are refused")
@@ -10,7 +10,8 @@ struct SecurityTests {
     try await ControlFixture.with { fixture in
       var browser = fixture.client
       browser.userAgent = "Mozilla/5.0 (X11; Linux x86_64)"
-      let response = try await browser.post("/proxies", json: ["name": "evil", "upstream": fixture.upstream])
+      let response = try await browser.post(
+        "/proxies", json: ["name": "evil", "upstream": fixture.upstream])
       #expect(response.status == 403)
       #expect(response.text == "User agent not allowed\n")
       #expect(response.headers["x-toxiproxy-request-id"] != nil)

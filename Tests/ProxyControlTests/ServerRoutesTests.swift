@@ -64,11 +64,17 @@ struct ServerRoutesTests {
       let missing = try await fixture.client.post(
         "/populate", json: [["name": "a", "upstream": fixture.upstream], ["name": "b"]])
       #expect(missing.status == 400)
-      #expect(try missing.object()["error"] as? String == "missing required field: upstream at proxy 2")
+      #expect(
+        try missing.object()["error"] as? String == "missing required field: upstream at proxy 2")
       let duplicate = try await fixture.client.post(
-        "/populate", json: [["name": "a", "upstream": fixture.upstream], ["name": "a", "upstream": fixture.upstream]])
+        "/populate",
+        json: [
+          ["name": "a", "upstream": fixture.upstream], ["name": "a", "upstream": fixture.upstream],
+        ])
       #expect(duplicate.status == 400)
-      #expect((try duplicate.object()["error"] as? String)?.contains("duplicate proxy name \"a\"") == true)
+      #expect(
+        (try duplicate.object()["error"] as? String)?.contains("duplicate proxy name \"a\"") == true
+      )
       let notList = try await fixture.client.post("/populate", json: ["name": "a"])
       #expect(notList.status == 400)
       #expect(try await fixture.client.get("/proxies").object().isEmpty)
@@ -97,7 +103,10 @@ struct ServerRoutesTests {
         return response.status == 200 && expected.allSatisfy { text.contains($0) }
       }
       #expect(counted, "metrics were:\n\(text)")
-      for family in ["faultline_proxy_fault_actions_total", "faultline_proxy_resets_sent_total", "faultline_proxy_connections_open"] {
+      for family in [
+        "faultline_proxy_fault_actions_total", "faultline_proxy_resets_sent_total",
+        "faultline_proxy_connections_open",
+      ] {
         #expect(text.contains("# TYPE \(family) "))
       }
     }

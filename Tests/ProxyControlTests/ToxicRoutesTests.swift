@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Toxic routes answer as Toxiproxy does")
 struct ToxicRoutesTests {
-  @Test("POST a toxic: 200 with Toxiproxy's defaults (downstream, toxicity 1, TYPE_STREAM) and every attribute")
+  @Test(
+    "POST a toxic: 200 with Toxiproxy's defaults (downstream, toxicity 1, TYPE_STREAM) and every attribute"
+  )
   func createWithDefaults() async throws {
     try await ControlFixture.with { fixture in
       try await fixture.createProxy("api")
@@ -40,8 +42,20 @@ struct ToxicRoutesTests {
       ("slicer", ["average_size": 64, "size_variation": 16, "delay": 250]),
       ("limit_data", ["bytes": 4096]),
       ("noop", [:]),
-      ("loss", ["rate": 0.02, "correlation": 0.5, "model": "independent", "mode": "discard", "rto": 300, "segment_size": 1000]),
-      ("loss", ["model": "gilbert-elliott", "p": 0.01, "r": 0.3, "loss_in_bad": 0.9, "loss_in_good": 0.001, "mode": "retransmit", "rto": 200, "segment_size": 1448]),
+      (
+        "loss",
+        [
+          "rate": 0.02, "correlation": 0.5, "model": "independent", "mode": "discard", "rto": 300,
+          "segment_size": 1000,
+        ]
+      ),
+      (
+        "loss",
+        [
+          "model": "gilbert-elliott", "p": 0.01, "r": 0.3, "loss_in_bad": 0.9,
+          "loss_in_good": 0.001, "mode": "retransmit", "rto": 200, "segment_size": 1448,
+        ]
+      ),
       ("half_open", ["after": 100, "duration": 2500, "reads": "discard", "side": "upstream"]),
       ("half_close", [:]),
       ("reset", ["after": 50, "after_bytes": 1000, "probability": 0.5, "side": "client"]),
@@ -53,7 +67,10 @@ struct ToxicRoutesTests {
       try await fixture.createProxy("p")
       let posted = try await fixture.client.post(
         "/proxies/p/toxics",
-        json: ["name": "t", "type": type, "stream": "upstream", "toxicity": 0.75, "attributes": attributes])
+        json: [
+          "name": "t", "type": type, "stream": "upstream", "toxicity": 0.75,
+          "attributes": attributes,
+        ])
       #expect(posted.status == 200, "\(posted.text)")
       let shown = try await fixture.client.get("/proxies/p/toxics/t").object()
       #expect(shown["type"] as? String == type)
@@ -61,7 +78,11 @@ struct ToxicRoutesTests {
       #expect(shown["toxicity"] as? Double == 0.75)
       let echoed = try #require(shown["attributes"] as? [String: Any])
       for (key, value) in attributes {
-        #expect("\(echoed[key] ?? "missing")" == "\(value)", "attribute \(key)")
+        if let flag = value as? Bool {
+          #expect(echoed[key] as? Bool == flag, "attribute \(key)")
+        } else {
+          #expect("\(echoed[key] ?? "missing")" == "\(value)", "attribute \(key)")
+        }
       }
     }
   }
@@ -70,13 +91,16 @@ struct ToxicRoutesTests {
   func streams() async throws {
     try await ControlFixture.with { fixture in
       try await fixture.createProxy("s")
-      let upper = try await fixture.client.post("/proxies/s/toxics", json: ["type": "noop", "stream": "UpStream"])
+      let upper = try await fixture.client.post(
+        "/proxies/s/toxics", json: ["type": "noop", "stream": "UpStream"])
       #expect(try upper.object()["stream"] as? String == "upstream")
       #expect(try upper.object()["name"] as? String == "noop_upstream")
-      let both = try await fixture.client.post("/proxies/s/toxics", json: ["type": "latency", "stream": "both"])
+      let both = try await fixture.client.post(
+        "/proxies/s/toxics", json: ["type": "latency", "stream": "both"])
       #expect(both.status == 400)
       #expect((try both.object()["error"] as? String)?.hasPrefix("stream was invalid") == true)
-      let ours = try await fixture.client.post("/proxies/s/toxics", json: ["type": "half_close", "stream": "both"])
+      let ours = try await fixture.client.post(
+        "/proxies/s/toxics", json: ["type": "half_close", "stream": "both"])
       #expect(ours.status == 200)
       #expect(try ours.object()["name"] as? String == "half_close_both")
     }
@@ -93,7 +117,10 @@ struct ToxicRoutesTests {
         (["type": "latency", "attributes": ["latency": -1]], "attributes.latency"),
         (["type": "latency", "attributes": ["latncy": 5]], "attributes.latncy: unknown field"),
         (["type": "latency", "attributes": ["latency": "5ms"]], "attributes.latency"),
-        (["type": "slicer", "attributes": ["average_size": 10, "size_variation": 10]], "attributes.size_variation"),
+        (
+          ["type": "slicer", "attributes": ["average_size": 10, "size_variation": 10]],
+          "attributes.size_variation"
+        ),
         (["type": "loss", "attributes": ["rate": 2]], "attributes.rate"),
         (["type": "reset", "attributes": [:]], "attributes.after"),
         (["type": "half_open", "attributes": ["reads": "maybe"]], "attributes.reads"),
@@ -105,7 +132,8 @@ struct ToxicRoutesTests {
         let message = try response.object()["error"] as? String ?? ""
         #expect(message.contains(expected), "\(body): \(message)")
       }
-      let notJSON = try await fixture.client.send("POST", "/proxies/b/toxics", body: Data("latency".utf8))
+      let notJSON = try await fixture.client.send(
+        "POST", "/proxies/b/toxics", body: Data("latency".utf8))
       #expect(notJSON.status == 400)
       #expect(try await fixture.client.get("/proxies/b/toxics").array().isEmpty)
     }
@@ -115,12 +143,16 @@ struct ToxicRoutesTests {
   func conflictsAndMissing() async throws {
     try await ControlFixture.with { fixture in
       try await fixture.createProxy("c")
-      let first = try await fixture.client.post("/proxies/c/toxics", json: ["type": "latency", "name": "slow"])
+      let first = try await fixture.client.post(
+        "/proxies/c/toxics", json: ["type": "latency", "name": "slow"])
       #expect(first.status == 200)
-      let second = try await fixture.client.post("/proxies/c/toxics", json: ["type": "bandwidth", "name": "slow"])
+      let second = try await fixture.client.post(
+        "/proxies/c/toxics", json: ["type": "bandwidth", "name": "slow"])
       #expect(second.status == 409)
       #expect(try second.object()["error"] as? String == "toxic already exists")
-      #expect(try await fixture.client.get("/proxies/c/toxics/slow").object()["type"] as? String == "latency")
+      #expect(
+        try await fixture.client.get("/proxies/c/toxics/slow").object()["type"] as? String
+          == "latency")
       let noProxy = try await fixture.client.post("/proxies/zz/toxics", json: ["type": "latency"])
       #expect(noProxy.status == 404)
       #expect(try noProxy.object()["error"] as? String == "proxy not found")
@@ -128,7 +160,9 @@ struct ToxicRoutesTests {
       let noToxic = try await fixture.client.get("/proxies/c/toxics/fast")
       #expect(noToxic.status == 404)
       #expect(try noToxic.object()["error"] as? String == "toxic not found")
-      #expect(try await fixture.client.patch("/proxies/c/toxics/fast", json: ["toxicity": 0.5]).status == 404)
+      #expect(
+        try await fixture.client.patch("/proxies/c/toxics/fast", json: ["toxicity": 0.5]).status
+          == 404)
       #expect(try await fixture.client.delete("/proxies/c/toxics/fast").status == 404)
     }
   }
@@ -138,21 +172,26 @@ struct ToxicRoutesTests {
     try await ControlFixture.with { fixture in
       try await fixture.createProxy("u")
       _ = try await fixture.client.post(
-        "/proxies/u/toxics", json: ["type": "latency", "name": "lag", "attributes": ["latency": 100, "jitter": 10]])
-      let patched = try await fixture.client.patch("/proxies/u/toxics/lag", json: ["attributes": ["latency": 300]])
+        "/proxies/u/toxics",
+        json: ["type": "latency", "name": "lag", "attributes": ["latency": 100, "jitter": 10]])
+      let patched = try await fixture.client.patch(
+        "/proxies/u/toxics/lag", json: ["attributes": ["latency": 300]])
       #expect(patched.status == 200)
       let attributes = try #require(try patched.object()["attributes"] as? [String: Any])
       #expect(attributes["latency"] as? Int == 300)
       #expect(attributes["jitter"] as? Int == 10)
       let posted = try await fixture.client.post("/proxies/u/toxics/lag", json: ["toxicity": 0.5])
       #expect(try posted.object()["toxicity"] as? Double == 0.5)
-      let bad = try await fixture.client.patch("/proxies/u/toxics/lag", json: ["attributes": ["jitter": -5]])
+      let bad = try await fixture.client.patch(
+        "/proxies/u/toxics/lag", json: ["attributes": ["jitter": -5]])
       #expect(bad.status == 400)
       let after = try await fixture.client.get("/proxies/u/toxics/lag").object()
       #expect(after["toxicity"] as? Double == 0.5)
       #expect((after["attributes"] as? [String: Any])?["jitter"] as? Int == 10)
-      _ = try await fixture.client.post("/proxies/u/toxics", json: ["type": "reset_peer", "name": "rp"])
-      let resetPeer = try await fixture.client.patch("/proxies/u/toxics/rp", json: ["attributes": ["timeout": 40]])
+      _ = try await fixture.client.post(
+        "/proxies/u/toxics", json: ["type": "reset_peer", "name": "rp"])
+      let resetPeer = try await fixture.client.patch(
+        "/proxies/u/toxics/rp", json: ["attributes": ["timeout": 40]])
       #expect(try resetPeer.object()["type"] as? String == "reset_peer")
       #expect((try resetPeer.object()["attributes"] as? [String: Any])?["timeout"] as? Int == 40)
     }
@@ -166,7 +205,10 @@ struct ToxicRoutesTests {
       _ = try await fixture.client.post("/proxies/d/toxics", json: ["type": "noop", "name": "b"])
       let deleted = try await fixture.client.delete("/proxies/d/toxics/a")
       #expect(deleted.status == 204)
-      #expect(try await fixture.client.get("/proxies/d/toxics").array().map { $0["name"] as? String } == ["b"])
+      #expect(
+        try await fixture.client.get("/proxies/d/toxics").array().map { $0["name"] as? String } == [
+          "b"
+        ])
     }
   }
 }

@@ -12,7 +12,8 @@ struct TrafficTests {
       defer { socket.close() }
       let before = try await TCPSocket.offload { try echoRoundTrip(socket) }
       let added = try await fixture.client.post(
-        "/proxies/lat/toxics", json: ["type": "latency", "name": "lag", "attributes": ["latency": 200]])
+        "/proxies/lat/toxics",
+        json: ["type": "latency", "name": "lag", "attributes": ["latency": 200]])
       #expect(added.status == 200)
       let during = try await TCPSocket.offload { try echoRoundTrip(socket) }
       #expect(during >= 0.2, "round trip with 200 ms latency was \(during) s")
@@ -27,11 +28,14 @@ struct TrafficTests {
   func noConnectionEscapes() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("all")
-      let sockets = try await TCPSocket.offload { try (0..<50).map { _ in try TCPSocket.connect(port: port) } }
+      let sockets = try await TCPSocket.offload {
+        try (0..<50).map { _ in try TCPSocket.connect(port: port) }
+      }
       defer { sockets.forEach { $0.close() } }
       for socket in sockets { _ = try await TCPSocket.offload { try echoRoundTrip(socket) } }
       let added = try await fixture.client.post(
-        "/proxies/all/toxics", json: ["type": "timeout", "stream": "upstream", "attributes": ["timeout": 0]])
+        "/proxies/all/toxics",
+        json: ["type": "timeout", "stream": "upstream", "attributes": ["timeout": 0]])
       #expect(added.status == 200)
       // Data is dropped from the moment the API answered: no echo may come back on any connection.
       let escaped = try await TCPSocket.offload { () -> Int in

@@ -71,7 +71,8 @@ struct FieldReader {
   }
 
   /// One of a closed set of words.
-  mutating func choice<T: RawRepresentable>(_ field: String, of choices: [T]) throws(ControlError) -> T?
+  mutating func choice<T: RawRepresentable>(_ field: String, of choices: [T]) throws(ControlError)
+    -> T?
   where T.RawValue == String {
     guard let text = try string(field) else { return nil }
     guard let choice = choices.first(where: { $0.rawValue == text }) else {

@@ -4,7 +4,9 @@ import Hummingbird
 /// proxies: a User-Agent starting with `Mozilla/` (Toxiproxy's rule, answered as Toxiproxy does) and,
 /// beyond Toxiproxy, any `Origin` other than the API's own address (a cross-site fetch).
 struct BrowserRefusalMiddleware<Context: RequestContext>: RouterMiddleware {
-  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+  func handle(
+    _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+  )
     async throws -> Response
   {
     if request.headers[.userAgent]?.hasPrefix("Mozilla/") == true {
@@ -14,7 +16,9 @@ struct BrowserRefusalMiddleware<Context: RequestContext>: RouterMiddleware {
         status: .forbidden, headers: headers,
         body: ResponseBody(byteBuffer: ByteBuffer(string: "User agent not allowed\n")))
     }
-    if let origin = request.headers[.origin], !Self.isSameOrigin(origin, host: request.head.authority) {
+    if let origin = request.headers[.origin],
+      !Self.isSameOrigin(origin, host: request.head.authority)
+    {
       throw ControlError(.forbidden, "cross-site request refused (Origin \(origin))")
     }
     return try await next(request, context)

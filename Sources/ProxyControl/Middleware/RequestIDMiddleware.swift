@@ -7,7 +7,9 @@ import Hummingbird
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
   static var headerName: HTTPField.Name { HTTPField.Name("X-Toxiproxy-Request-Id")! }
 
-  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+  func handle(
+    _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+  )
     async throws -> Response
   {
     var response: Response
@@ -18,7 +20,8 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     } catch let error as any HTTPResponseError {
       response = try error.response(from: request, context: context)
     } catch {
-      response = try ControlError(.internalServerError, "\(error)").response(from: request, context: context)
+      response = try ControlError(.internalServerError, "\(error)").response(
+        from: request, context: context)
     }
     response.headers[Self.headerName] = Self.makeID()
     return response

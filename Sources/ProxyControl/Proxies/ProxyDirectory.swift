@@ -21,7 +21,8 @@ public struct ProxyDirectory: Sendable {
   @discardableResult
   public func create(_ request: ProxyRequest, faults: [FaultSpec] = []) async throws -> ProxyInfo {
     let created = try await engine.addProxy(
-      ProxyConfiguration(name: request.name, listen: request.listen, upstream: request.upstream, faults: faults))
+      ProxyConfiguration(
+        name: request.name, listen: request.listen, upstream: request.upstream, faults: faults))
     names.rememberUpstream(request.upstreamText, address: request.upstream, proxy: request.name)
     guard request.enabled else {
       try await engine.setEnabled(false, forProxy: request.name)
@@ -40,7 +41,9 @@ public struct ProxyDirectory: Sendable {
     let listenText = try reader.string("listen")
     let upstreamText = try reader.string("upstream")
     let enabled = try reader.bool("enabled") ?? current.enabled
-    let listen = try listenText.map { text throws(ControlError) in try ProxyRequest.address(text, field: "listen") }
+    let listen = try listenText.map { text throws(ControlError) in
+      try ProxyRequest.address(text, field: "listen")
+    }
     let upstream = try upstreamText.map { text throws(ControlError) in
       try ProxyRequest.address(text, field: "upstream")
     }
@@ -67,12 +70,16 @@ public struct ProxyDirectory: Sendable {
 
   /// Creates every proxy of `requests`, replacing an existing one only where listen or upstream
   /// differ (Toxiproxy's `/populate` and `-config`). Stops at the first failure; returns what was done.
-  public func populate(_ requests: [ProxyRequest]) async -> (proxies: [ProxyInfo], error: (any Error)?) {
+  public func populate(_ requests: [ProxyRequest]) async -> (
+    proxies: [ProxyInfo], error: (any Error)?
+  ) {
     var done: [ProxyInfo] = []
     do {
       for request in requests {
         if let existing = engine.proxy(named: request.name) {
-          if Self.matches(request.listen, bound: existing.listen), request.upstream == existing.upstream {
+          if Self.matches(request.listen, bound: existing.listen),
+            request.upstream == existing.upstream
+          {
             if existing.enabled != request.enabled {
               try await engine.setEnabled(request.enabled, forProxy: request.name)
             }
@@ -99,7 +106,8 @@ public struct ProxyDirectory: Sendable {
     for (index, entry) in entries.enumerated() {
       let request = try ProxyRequest(entry, position: index + 1)
       guard seen.insert(request.name).inserted else {
-        throw ControlError.badRequest("name at proxy \(index + 1): duplicate proxy name \"\(request.name)\"")
+        throw ControlError.badRequest(
+          "name at proxy \(index + 1): duplicate proxy name \"\(request.name)\"")
       }
       requests.append(request)
     }

@@ -13,7 +13,9 @@ struct ProxyRepresentation: Encodable, Sendable {
     listen = info.listen.description
     upstream = names.upstreamText(of: info)
     enabled = info.enabled
-    toxics = info.faults.map { ToxicRepresentation($0, wireType: names.wireType(of: $0, proxy: info.name)) }
+    toxics = info.faults.map {
+      ToxicRepresentation($0, wireType: names.wireType(of: $0, proxy: info.name))
+    }
   }
 }
 

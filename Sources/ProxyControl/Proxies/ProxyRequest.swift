@@ -37,7 +37,9 @@ public struct ProxyRequest: Sendable, Equatable {
     self.upstream = try Self.address(upstreamText, field: "upstream", suffix: suffix)
   }
 
-  static func address(_ text: String, field: String, suffix: String = "") throws(ControlError) -> SocketAddress {
+  static func address(_ text: String, field: String, suffix: String = "") throws(ControlError)
+    -> SocketAddress
+  {
     do {
       return try SocketAddress(parsing: text)
     } catch {

@@ -17,14 +17,16 @@ struct ExtensionRoutes: Sendable {
         try await loadProfile(try context.parameters.require("proxy"), request)
       }
       router.on("/faultline/seed", method: method) { request, _ in try await setSeed(request) }
-      router.on("/faultline/events", method: method) { request, _ in try await setRecording(request) }
+      router.on("/faultline/events", method: method) { request, _ in try await setRecording(request)
+      }
     }
     router.get("/faultline/seed") { _, _ in try JSONResponse.make(SeedAnswer(seed: engine.seed)) }
     router.get("/faultline/proxies/:proxy/events") { _, context in
       let proxy = try context.parameters.require("proxy")
       _ = try directory.info(named: proxy)
       return try JSONResponse.make(
-        EventsAnswer(recording: engine.eventLog.isEnabled, events: engine.eventLog.events(proxy: proxy)))
+        EventsAnswer(
+          recording: engine.eventLog.isEnabled, events: engine.eventLog.events(proxy: proxy)))
     }
     router.delete("/faultline/events") { _, _ in
       engine.eventLog.clear()
@@ -35,7 +37,9 @@ struct ExtensionRoutes: Sendable {
       return try JSONResponse.make(
         StatsAnswer(
           try engine.stats(named: proxy),
-          active: try engine.activeFaults(forProxy: proxy).map { ToxicRepresentation($0, wireType: nil) }))
+          active: try engine.activeFaults(forProxy: proxy).map {
+            ToxicRepresentation($0, wireType: nil)
+          }))
     }
   }
 
@@ -52,7 +56,9 @@ struct ExtensionRoutes: Sendable {
     try await engine.applyProfile(profile, toProxy: proxy)
     directory.names.forgetToxics(ofProxy: proxy)
     return try JSONResponse.make(
-      ProfileAnswer(profile: profile.name, seed: engine.seed, proxy: directory.representation(try directory.info(named: proxy))))
+      ProfileAnswer(
+        profile: profile.name, seed: engine.seed,
+        proxy: directory.representation(try directory.info(named: proxy))))
   }
 
   private func setSeed(_ request: Request) async throws -> Response {
@@ -63,7 +69,8 @@ struct ExtensionRoutes: Sendable {
     } catch let error as ControlError {
       throw error
     } catch {
-      throw ControlError.badRequest("expected {\"seed\": N} with N a 64-bit unsigned integer or a \"0x\" hex string")
+      throw ControlError.badRequest(
+        "expected {\"seed\": N} with N a 64-bit unsigned integer or a \"0x\" hex string")
     }
     engine.setSeed(answer.seed)
     return try JSONResponse.make(SeedAnswer(seed: engine.seed))
@@ -74,7 +81,9 @@ struct ExtensionRoutes: Sendable {
       throw ControlError.badRequest("expected {\"recording\": true|false}")
     }
     var reader = FieldReader(members)
-    guard let recording = try reader.bool("recording") else { throw ControlError.missingField("recording") }
+    guard let recording = try reader.bool("recording") else {
+      throw ControlError.missingField("recording")
+    }
     try reader.rejectUnknownFields(allowed: ["recording"])
     engine.eventLog.isEnabled = recording
     return try JSONResponse.make(["recording": recording])
@@ -95,8 +104,11 @@ struct SeedAnswer: Codable, Sendable {
       return
     }
     let text = try container.decode(String.self, forKey: .seed)
-    let parsed = text.lowercased().hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-    guard let parsed else { throw ControlError.badRequest("seed: expected a 64-bit unsigned integer, got \"\(text)\"") }
+    let parsed =
+      text.lowercased().hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+    guard let parsed else {
+      throw ControlError.badRequest("seed: expected a 64-bit unsigned integer, got \"\(text)\"")
+    }
     seed = parsed
   }
 }
@@ -124,8 +136,10 @@ struct StatsAnswer: Encodable, Sendable {
   var activeFaults: [ToxicRepresentation]
 
   init(_ stats: ProxyStats, active: [ToxicRepresentation]) {
-    receivedBytes = Dictionary(uniqueKeysWithValues: stats.receivedBytes.map { ($0.key.rawValue, $0.value) })
-    sentBytes = Dictionary(uniqueKeysWithValues: stats.sentBytes.map { ($0.key.rawValue, $0.value) })
+    receivedBytes = Dictionary(
+      uniqueKeysWithValues: stats.receivedBytes.map { ($0.key.rawValue, $0.value) })
+    sentBytes = Dictionary(
+      uniqueKeysWithValues: stats.sentBytes.map { ($0.key.rawValue, $0.value) })
     connectionsOpen = stats.connectionsOpen
     connectionsTotal = stats.connectionsTotal
     resetsSent = stats.resetsSent
@@ -135,8 +149,13 @@ struct StatsAnswer: Encodable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case receivedBytes = "received_bytes", sentBytes = "sent_bytes", connectionsOpen = "connections_open"
-    case connectionsTotal = "connections_total", resetsSent = "resets_sent", faultActions = "fault_actions"
-    case upstreamConnectFailures = "upstream_connect_failures", activeFaults = "active_faults"
+    case receivedBytes = "received_bytes"
+    case sentBytes = "sent_bytes"
+    case connectionsOpen = "connections_open"
+    case connectionsTotal = "connections_total"
+    case resetsSent = "resets_sent"
+    case faultActions = "fault_actions"
+    case upstreamConnectFailures = "upstream_connect_failures"
+    case activeFaults = "active_faults"
   }
 }

@@ -10,7 +10,8 @@ struct MetricsRoute: Sendable {
     router.get("/metrics") { _, _ in
       var headers = HTTPFields()
       headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-      return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: render())))
+      return Response(
+        status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: render())))
     }
   }
 
@@ -45,7 +46,8 @@ struct MetricsRoute: Sendable {
       perDirection(\.receivedBytes))
     family(
       "toxiproxy_proxy_sent_bytes_total", "counter",
-      "The total bytes sent to the server (upstream) or the client (downstream).", perDirection(\.sentBytes))
+      "The total bytes sent to the server (upstream) or the client (downstream).",
+      perDirection(\.sentBytes))
     family("faultline_proxy_fault_actions_total", "counter", "Decisions taken by faults.") {
       ["{\($0.labels)} \($0.stats.faultActions)"]
     }
@@ -59,7 +61,8 @@ struct MetricsRoute: Sendable {
       ["{\($0.labels)} \($0.stats.resetsSent)"]
     }
     family(
-      "faultline_proxy_upstream_connect_failures_total", "counter", "Upstream connections that failed."
+      "faultline_proxy_upstream_connect_failures_total", "counter",
+      "Upstream connections that failed."
     ) { ["{\($0.labels)} \($0.stats.upstreamConnectFailures)"] }
     return text
   }

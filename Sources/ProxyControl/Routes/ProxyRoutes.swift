@@ -9,7 +9,8 @@ struct ProxyRoutes: Sendable {
   func add(to router: Router<BasicRequestContext>) {
     router.get("/proxies") { _, _ in try index() }
     router.post("/proxies") { request, _ in try await create(request) }
-    router.get("/proxies/:proxy") { _, context in try show(try context.parameters.require("proxy")) }
+    router.get("/proxies/:proxy") { _, context in try show(try context.parameters.require("proxy"))
+    }
     router.post("/proxies/:proxy") { request, context in
       try await update(try context.parameters.require("proxy"), request)
     }

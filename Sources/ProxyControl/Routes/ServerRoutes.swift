@@ -32,7 +32,8 @@ struct ServerRoutes: Sendable {
     let (proxies, error) = await directory.populate(requests)
     var answer = PopulateRepresentation(proxies: proxies.map(directory.representation))
     guard let error else { return try JSONResponse.make(answer, status: .created) }
-    let failure = (error as? ProxyError).map(ControlError.init) ?? (error as? ControlError)
+    let failure =
+      (error as? ProxyError).map(ControlError.init) ?? (error as? ControlError)
       ?? ControlError(.internalServerError, "\(error)")
     answer.error = failure.message
     answer.status = failure.status.code

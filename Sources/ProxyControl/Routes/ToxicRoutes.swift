@@ -13,7 +13,9 @@ struct ToxicRoutes: Sendable {
   private var names: WireNames { directory.names }
 
   func add(to router: Router<BasicRequestContext>) {
-    router.get("/proxies/:proxy/toxics") { _, context in try index(try context.parameters.require("proxy")) }
+    router.get("/proxies/:proxy/toxics") { _, context in
+      try index(try context.parameters.require("proxy"))
+    }
     router.post("/proxies/:proxy/toxics") { request, context in
       try await create(try context.parameters.require("proxy"), request)
     }
@@ -21,13 +23,16 @@ struct ToxicRoutes: Sendable {
       try show(try context.parameters.require("proxy"), try context.parameters.require("toxic"))
     }
     router.post("/proxies/:proxy/toxics/:toxic") { request, context in
-      try await update(try context.parameters.require("proxy"), try context.parameters.require("toxic"), request)
+      try await update(
+        try context.parameters.require("proxy"), try context.parameters.require("toxic"), request)
     }
     router.patch("/proxies/:proxy/toxics/:toxic") { request, context in
-      try await update(try context.parameters.require("proxy"), try context.parameters.require("toxic"), request)
+      try await update(
+        try context.parameters.require("proxy"), try context.parameters.require("toxic"), request)
     }
     router.delete("/proxies/:proxy/toxics/:toxic") { _, context in
-      try await delete(try context.parameters.require("proxy"), try context.parameters.require("toxic"))
+      try await delete(
+        try context.parameters.require("proxy"), try context.parameters.require("toxic"))
     }
   }
 
@@ -36,7 +41,8 @@ struct ToxicRoutes: Sendable {
   }
 
   private func index(_ proxy: String) throws -> Response {
-    try JSONResponse.make(try engine.faults(forProxy: proxy).map { representation($0, proxy: proxy) })
+    try JSONResponse.make(
+      try engine.faults(forProxy: proxy).map { representation($0, proxy: proxy) })
   }
 
   private func create(_ proxy: String, _ request: Request) async throws -> Response {
@@ -45,7 +51,9 @@ struct ToxicRoutes: Sendable {
     names.remember(spec, wireType: wireType, proxy: proxy)
     do {
       try await engine.updateFaults(forProxy: proxy) { faults in
-        guard !faults.contains(where: { $0.name == spec.name }) else { throw ControlError.toxicExists }
+        guard !faults.contains(where: { $0.name == spec.name }) else {
+          throw ControlError.toxicExists
+        }
         return (faults + [spec], ())
       }
     } catch {
@@ -65,12 +73,15 @@ struct ToxicRoutes: Sendable {
     return try JSONResponse.make(representation(spec, proxy: proxy))
   }
 
-  private func update(_ proxy: String, _ toxic: String, _ request: Request) async throws -> Response {
+  private func update(_ proxy: String, _ toxic: String, _ request: Request) async throws -> Response
+  {
     _ = try directory.info(named: proxy)
     let patch = try await body.json(of: request)
     let names = self.names
     let (old, new) = try await engine.updateFaults(forProxy: proxy) { faults in
-      guard let index = faults.firstIndex(where: { $0.name == toxic }) else { throw ControlError.toxicNotFound }
+      guard let index = faults.firstIndex(where: { $0.name == toxic }) else {
+        throw ControlError.toxicNotFound
+      }
       let wireType = names.wireType(of: faults[index], proxy: proxy)
       var changed = faults
       changed[index] = try ToxicRequest.update(faults[index], wireType: wireType, body: patch)
@@ -83,7 +94,9 @@ struct ToxicRoutes: Sendable {
 
   private func delete(_ proxy: String, _ toxic: String) async throws -> Response {
     let removed = try await engine.updateFaults(forProxy: proxy) { faults in
-      guard let index = faults.firstIndex(where: { $0.name == toxic }) else { throw ControlError.toxicNotFound }
+      guard let index = faults.firstIndex(where: { $0.name == toxic }) else {
+        throw ControlError.toxicNotFound
+      }
       var remaining = faults
       let removed = remaining.remove(at: index)
       return (remaining, removed)

@@ -40,7 +40,8 @@ public struct ControlError: Error, Sendable, Equatable, HTTPResponseError, Custo
   }
 
   public func response(from request: Request, context: some RequestContext) throws -> Response {
-    let escaped = String(decoding: (try? JSONEncoder().encode(message)) ?? Data("\"\"".utf8), as: UTF8.self)
+    let escaped = String(
+      decoding: (try? JSONEncoder().encode(message)) ?? Data("\"\"".utf8), as: UTF8.self)
     let body = "{\"error\":\(escaped),\"status\":\(status.code)}\n"
     var headers = HTTPFields()
     headers[.contentType] = "text/plain; charset=utf-8"

@@ -1,8 +1,9 @@
 import FaultProxy
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// The HTTP control plane of a `ProxyEngine`: Toxiproxy's API, answered as Toxiproxy answers it,
@@ -15,7 +16,12 @@ public final class ControlServer: Sendable {
   public let host: String
   private let requestedPort: Int
   private let bodyLimit: Int
-  private let running = Mutex<Task<Void, any Error>?>(nil)
+  private let running = Mutex<Running?>(nil)
+
+  private struct Running: Sendable {
+    var task: Task<Void, any Error>
+    var group: ServiceGroup
+  }
 
   /// The default largest request body: profiles and populate lists are far below it.
   public static let defaultBodyLimit = 1 << 20
@@ -26,7 +32,9 @@ public final class ControlServer: Sendable {
     engine: ProxyEngine, host: String = "127.0.0.1", port: Int = 8474, allowRemote: Bool = false,
     bodyLimit: Int = ControlServer.defaultBodyLimit
   ) throws {
-    guard allowRemote || Self.isLoopback(host) else { throw ControlServerError.remoteNotAllowed(host: host) }
+    guard allowRemote || Self.isLoopback(host) else {
+      throw ControlServerError.remoteNotAllowed(host: host)
+    }
     guard (0...65_535).contains(port) else { throw ControlServerError.invalidPort(port) }
     directory = ProxyDirectory(engine: engine)
     self.host = host
@@ -40,9 +48,12 @@ public final class ControlServer: Sendable {
   public func start() async throws -> Int {
     let (ports, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
     let application = makeApplication { port in continuation.yield(.success(port)) }
+    // A service group of our own lets `stop()` shut down gracefully instead of cancelling requests.
+    let group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(services: [application], logger: application.logger))
     let task = Task {
       do {
-        try await application.run()
+        try await group.run()
         continuation.finish()
       } catch {
         continuation.yield(.failure(error))
@@ -51,10 +62,10 @@ public final class ControlServer: Sendable {
       }
     }
     let previous = running.withLock { running in
-      defer { running = task }
+      defer { running = Running(task: task, group: group) }
       return running
     }
-    previous?.cancel()
+    if let previous { await Self.shutDown(previous) }
     for await result in ports {
       return try result.get()
     }
@@ -64,22 +75,35 @@ public final class ControlServer: Sendable {
   /// Serves until the calling task is cancelled or `stop()` is called.
   public func run() async throws {
     _ = try await start()
-    guard let task = running.withLock({ $0 }) else { return }
+    guard let current = running.withLock({ $0 }) else { return }
     try await withTaskCancellationHandler {
-      try await task.value
+      try await current.task.value
     } onCancel: {
-      task.cancel()
+      Task { await current.group.triggerGracefulShutdown() }
     }
   }
 
-  /// Stops serving and waits until the listener is closed. Proxies keep running.
+  /// Stops serving: open requests finish, then the listener closes. Proxies keep running.
   public func stop() async {
-    guard let task = running.withLock({ running in defer { running = nil }; return running }) else { return }
-    task.cancel()
-    _ = try? await task.value
+    guard
+      let current = running.withLock({ running in
+        defer { running = nil }
+        return running
+      })
+    else {
+      return
+    }
+    await Self.shutDown(current)
   }
 
-  private func makeApplication(onPort: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+  private static func shutDown(_ running: Running) async {
+    await running.group.triggerGracefulShutdown()
+    _ = try? await running.task.value
+  }
+
+  private func makeApplication(onPort: @escaping @Sendable (Int) -> Void)
+    -> some ApplicationProtocol
+  {
     let router = Router()
     router.middlewares.add(RequestIDMiddleware())
     router.middlewares.add(BrowserRefusalMiddleware())
@@ -93,7 +117,8 @@ public final class ControlServer: Sendable {
     logger.logLevel = .warning
     return Application(
       router: router,
-      configuration: ApplicationConfiguration(address: .hostname(host, port: requestedPort), serverName: nil),
+      configuration: ApplicationConfiguration(
+        address: .hostname(host, port: requestedPort), serverName: nil),
       onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) },
       logger: logger)
   }

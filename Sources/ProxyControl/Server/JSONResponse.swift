@@ -13,7 +13,8 @@ enum JSONResponse {
     let data = try encoder.encode(value)
     var headers = HTTPFields()
     headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(
+      status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
   }
 
   /// An empty answer, as Toxiproxy gives for deletions and `/reset`.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Reads request bodies with a size limit, so a client cannot make the control plane buffer
 /// without bound, and parses them into JSON values with Toxiproxy's "bad request body" errors.
@@ -11,7 +12,7 @@ struct RequestBodyReader: Sendable {
   func bytes(of request: Request) async throws -> ByteBuffer {
     do {
       return try await request.body.collect(upTo: limit)
-    } catch let error as HTTPError where error.status == .contentTooLarge {
+    } catch is NIOTooManyBytesError {
       throw ControlError(.contentTooLarge, "request body larger than \(limit) bytes")
     }
   }
@@ -19,7 +20,9 @@ struct RequestBodyReader: Sendable {
   /// The body as JSON; an empty or malformed body is a 400 naming the problem.
   func json(of request: Request) async throws -> JSONValue {
     let buffer = try await bytes(of: request)
-    guard buffer.readableBytes > 0 else { throw ControlError.badRequest("empty body, expected JSON") }
+    guard buffer.readableBytes > 0 else {
+      throw ControlError.badRequest("empty body, expected JSON")
+    }
     do {
       return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
     } catch let error as DecodingError {

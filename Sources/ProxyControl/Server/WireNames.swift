@@ -17,7 +17,8 @@ final class WireNames: Sendable {
   private let entries = Mutex<[String: Entry]>([:])
 
   func rememberUpstream(_ text: String, address: SocketAddress, proxy: String) {
-    entries.withLock { $0[proxy, default: Entry()].upstream = address
+    entries.withLock {
+      $0[proxy, default: Entry()].upstream = address
       $0[proxy, default: Entry()].upstreamText = text
     }
   }
@@ -25,7 +26,9 @@ final class WireNames: Sendable {
   /// The upstream as the client wrote it, or the resolved address.
   func upstreamText(of info: ProxyInfo) -> String {
     entries.withLock { entries in
-      guard let entry = entries[info.name], entry.upstream == info.upstream else { return String?.none }
+      guard let entry = entries[info.name], entry.upstream == info.upstream else {
+        return String?.none
+      }
       return entry.upstreamText
     } ?? info.upstream.description
   }

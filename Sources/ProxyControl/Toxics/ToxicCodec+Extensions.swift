@@ -19,16 +19,22 @@ extension ToxicCodec {
       return (.halfClose, [])
     case "reset":
       let reset = FaultKind.Reset(
-        after: try reader.duration("after"), afterBytes: try reader.count("after_bytes", in: 0...Int.max / 2),
+        after: try reader.duration("after"),
+        afterBytes: try reader.count("after_bytes", in: 0...Int.max / 2),
         probability: try reader.probability("probability") ?? 1,
-        side: try reader.choice("side", of: [FaultKind.ResetSide.client, .upstream, .both]) ?? .both)
+        side: try reader.choice("side", of: [FaultKind.ResetSide.client, .upstream, .both]) ?? .both
+      )
       guard reset.after != nil || reset.afterBytes != nil else {
         throw ControlError.badRequest(
-          "attributes.after: a reset needs after (ms) or after_bytes; write \"after\": 0 to reset at once")
+          "attributes.after: a reset needs after (ms) or after_bytes; write \"after\": 0 to reset at once"
+        )
       }
       return (.reset(reset), ["after", "after_bytes", "probability", "side"])
     case "refuse":
-      return (.refuse(try reader.choice("mode", of: [FaultKind.RefuseMode.closed, .reset]) ?? .closed), ["mode"])
+      return (
+        .refuse(try reader.choice("mode", of: [FaultKind.RefuseMode.closed, .reset]) ?? .closed),
+        ["mode"]
+      )
     case "connect_delay":
       let delay = FaultKind.ConnectDelay(
         delay: try reader.duration("delay") ?? .zero, never: try reader.bool("never") ?? false)
@@ -38,7 +44,9 @@ extension ToxicCodec {
     }
   }
 
-  private static let independentLossFields = ["model", "rate", "correlation", "mode", "rto", "segment_size"]
+  private static let independentLossFields = [
+    "model", "rate", "correlation", "mode", "rto", "segment_size",
+  ]
   private static let gilbertElliottFields = [
     "model", "p", "r", "loss_in_bad", "loss_in_good", "mode", "rto", "segment_size",
   ]
@@ -47,21 +55,26 @@ extension ToxicCodec {
     reader.consumed.contains("p") ? gilbertElliottFields : independentLossFields
   }
 
-  private static func decodeLoss(_ reader: inout FieldReader) throws(ControlError) -> FaultKind.Loss {
+  private static func decodeLoss(_ reader: inout FieldReader) throws(ControlError) -> FaultKind.Loss
+  {
     let model = try reader.string("model") ?? "independent"
-    let mode = try reader.choice("mode", of: [FaultKind.LossMode.retransmit, .discard]) ?? .retransmit
+    let mode =
+      try reader.choice("mode", of: [FaultKind.LossMode.retransmit, .discard]) ?? .retransmit
     let rto = try reader.duration("rto") ?? .milliseconds(200)
     let segmentSize = try reader.count("segment_size", in: 1...65_535) ?? 1448
     switch model {
     case "independent":
       return FaultKind.Loss(
         rate: try reader.probability("rate") ?? 0, model: .independent,
-        correlation: try reader.probability("correlation") ?? 0, mode: mode, retransmissionTimeout: rto,
+        correlation: try reader.probability("correlation") ?? 0, mode: mode,
+        retransmissionTimeout: rto,
         segmentSize: segmentSize)
     case "gilbert-elliott":
-      for field in ["rate", "correlation"] where reader.members[field].map({ $0 != .null }) == true {
+      for field in ["rate", "correlation"] where reader.members[field].map({ $0 != .null }) == true
+      {
         throw ControlError.badRequest(
-          "attributes.\(field): not used by the gilbert-elliott model (it takes p, r, loss_in_bad, loss_in_good)")
+          "attributes.\(field): not used by the gilbert-elliott model (it takes p, r, loss_in_bad, loss_in_good)"
+        )
       }
       guard let p = try reader.probability("p"), let r = try reader.probability("r") else {
         throw ControlError.badRequest("attributes.p: the gilbert-elliott model needs both p and r")
@@ -69,13 +82,15 @@ extension ToxicCodec {
       let model = FaultKind.LossModel.gilbertElliott(
         p: p, r: r, lossInBad: try reader.probability("loss_in_bad") ?? 1,
         lossInGood: try reader.probability("loss_in_good") ?? 0)
-      return FaultKind.Loss(rate: 0, model: model, mode: mode, retransmissionTimeout: rto, segmentSize: segmentSize)
+      return FaultKind.Loss(
+        rate: 0, model: model, mode: mode, retransmissionTimeout: rto, segmentSize: segmentSize)
     default:
       throw reader.invalid("model", .string(model), "\"independent\" or \"gilbert-elliott\"")
     }
   }
 
-  static func encodeExtension(_ kind: FaultKind) -> (type: String, attributes: [String: JSONValue]) {
+  static func encodeExtension(_ kind: FaultKind) -> (type: String, attributes: [String: JSONValue])
+  {
     switch kind {
     case .loss(let loss): return ("loss", encodeLoss(loss))
     case .halfOpen(let halfOpen):

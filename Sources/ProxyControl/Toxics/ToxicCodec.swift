@@ -12,11 +12,15 @@ enum ToxicCodec {
     "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "noop",
   ]
   /// Faultline's types, accepted through the same route.
-  static let extensionTypes = ["loss", "half_open", "half_close", "reset", "refuse", "connect_delay"]
+  static let extensionTypes = [
+    "loss", "half_open", "half_close", "reset", "refuse", "connect_delay",
+  ]
   static let typeNames = toxiproxyTypes + extensionTypes
 
   /// The fault `type` with `attributes` describes; errors name the attribute.
-  static func decode(type: String, attributes: [String: JSONValue]) throws(ControlError) -> FaultKind {
+  static func decode(type: String, attributes: [String: JSONValue]) throws(ControlError)
+    -> FaultKind
+  {
     var reader = FieldReader(attributes, path: "attributes.")
     let kind: FaultKind
     let allowed: [String]
@@ -25,15 +29,18 @@ enum ToxicCodec {
       allowed = ["latency", "jitter", "distribution", "correlation"]
       kind = .latency(
         FaultKind.Latency(
-          delay: try reader.duration("latency") ?? .zero, jitter: try reader.duration("jitter") ?? .zero,
-          distribution: try reader.choice("distribution", of: FaultKind.Distribution.allCases) ?? .uniform,
+          delay: try reader.duration("latency") ?? .zero,
+          jitter: try reader.duration("jitter") ?? .zero,
+          distribution: try reader.choice("distribution", of: FaultKind.Distribution.allCases)
+            ?? .uniform,
           correlation: try reader.probability("correlation") ?? 0))
     case "bandwidth":
       allowed = ["rate", "proxy_rate"]
       let rate = try reader.number("rate", in: 0...1e12, "KB/s >= 0") ?? 0
       let proxyRate = try reader.number("proxy_rate", in: 0...1e12, "KB/s >= 0")
       kind = .bandwidth(
-        FaultKind.Bandwidth(bytesPerSecond: rate * 1000, proxyBytesPerSecond: proxyRate.map { $0 * 1000 }))
+        FaultKind.Bandwidth(
+          bytesPerSecond: rate * 1000, proxyBytesPerSecond: proxyRate.map { $0 * 1000 }))
     case "slow_close":
       allowed = ["delay"]
       kind = .slowClose(delay: try reader.duration("delay") ?? .zero)
@@ -42,7 +49,14 @@ enum ToxicCodec {
       kind = .timeout(try reader.duration("timeout") ?? .zero)
     case "reset_peer":
       allowed = ["timeout"]
-      kind = .reset(FaultKind.Reset(after: try reader.duration("timeout") ?? .zero, side: .both))
+      // Toxiproxy resets on the first chunk after the toxic is in place (dropping it) when the
+      // timeout is 0: that is exactly a reset after 0 bytes. A longer timeout counts from when the
+      // connection opened (Toxiproxy counts from that first chunk; see docs/control-api.md).
+      let timeout = try reader.duration("timeout") ?? .zero
+      kind = .reset(
+        timeout == .zero
+          ? FaultKind.Reset(afterBytes: 0, side: .both)
+          : FaultKind.Reset(after: timeout, side: .both))
     case "slicer":
       allowed = ["average_size", "size_variation", "delay"]
       kind = .slicer(try decodeSlicer(&reader))
@@ -59,27 +73,35 @@ enum ToxicCodec {
     return kind
   }
 
-  private static func decodeSlicer(_ reader: inout FieldReader) throws(ControlError) -> FaultKind.Slicer {
+  private static func decodeSlicer(_ reader: inout FieldReader) throws(ControlError)
+    -> FaultKind.Slicer
+  {
     let average = try reader.count("average_size", in: 1...Int(Int32.max))
-    guard let average else { throw ControlError.badRequest("attributes.average_size: required, at least 1 byte") }
+    guard let average else {
+      throw ControlError.badRequest("attributes.average_size: required, at least 1 byte")
+    }
     let variation = try reader.count("size_variation") ?? 0
     guard variation < average else {
       throw reader.invalid(
-        "size_variation", .number(Double(variation)), "a whole number smaller than average_size (\(average))")
+        "size_variation", .number(Double(variation)),
+        "a whole number smaller than average_size (\(average))")
     }
     let delay = try reader.duration("delay", unitNanoseconds: 1000) ?? .zero
     return FaultKind.Slicer(averageSize: average, sizeVariation: variation, delay: delay)
   }
 
   /// The type name and attributes of `kind`; `wireType` tells a `reset` posted as `reset_peer` apart.
-  static func encode(_ kind: FaultKind, wireType: String? = nil) -> (type: String, attributes: [String: JSONValue]) {
+  static func encode(_ kind: FaultKind, wireType: String? = nil) -> (
+    type: String, attributes: [String: JSONValue]
+  ) {
     switch kind {
     case .latency(let latency):
       return (
         "latency",
         [
           "latency": .ms(latency.delay), "jitter": .ms(latency.jitter),
-          "distribution": .string(latency.distribution.rawValue), "correlation": .number(latency.correlation),
+          "distribution": .string(latency.distribution.rawValue),
+          "correlation": .number(latency.correlation),
         ]
       )
     case .bandwidth(let bandwidth):

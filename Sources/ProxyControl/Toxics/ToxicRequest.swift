@@ -5,16 +5,21 @@ import FaultProxy
 /// ignored (clients send back whole toxics), unknown attributes are refused.
 enum ToxicRequest {
   /// A new toxic, and the type name it was posted with.
-  static func create(from body: JSONValue) throws(ControlError) -> (spec: FaultSpec, wireType: String) {
+  static func create(from body: JSONValue) throws(ControlError) -> (
+    spec: FaultSpec, wireType: String
+  ) {
     guard let members = body.objectValue else {
       throw ControlError.badRequest("expected a JSON object, got \(body.kindDescription)")
     }
     var reader = FieldReader(members)
-    guard let type = try reader.string("type"), !type.isEmpty else { throw ControlError.missingField("type") }
+    guard let type = try reader.string("type"), !type.isEmpty else {
+      throw ControlError.missingField("type")
+    }
     guard ToxicCodec.typeNames.contains(type) else { throw ControlError.invalidToxicType(type) }
     let stream = try self.stream(try reader.string("stream"), type: type)
     let toxicity = try reader.probability("toxicity") ?? 1
-    let name = try reader.string("name").flatMap { $0.isEmpty ? nil : $0 } ?? "\(type)_\(stream.rawValue)"
+    let name =
+      try reader.string("name").flatMap { $0.isEmpty ? nil : $0 } ?? "\(type)_\(stream.rawValue)"
     let attributes = try self.attributes(&reader)
     let kind = try ToxicCodec.decode(type: type, attributes: attributes)
     return (FaultSpec(name: name, stream: stream, toxicity: toxicity, kind: kind), type)
@@ -45,13 +50,18 @@ enum ToxicRequest {
     case "both" where ToxicCodec.extensionTypes.contains(type): return .both
     default:
       let hint = ToxicCodec.extensionTypes.contains(type) ? " (or both, for \(type))" : ""
-      throw ControlError(.badRequest, "\(ControlError.invalidStream.message)\(hint); got \"\(text)\"")
+      throw ControlError(
+        .badRequest, "\(ControlError.invalidStream.message)\(hint); got \"\(text)\"")
     }
   }
 
-  private static func attributes(_ reader: inout FieldReader) throws(ControlError) -> [String: JSONValue] {
+  private static func attributes(_ reader: inout FieldReader) throws(ControlError) -> [String:
+    JSONValue]
+  {
     guard let value = reader.value("attributes") else { return [:] }
-    guard let members = value.objectValue else { throw reader.invalid("attributes", value, "an object") }
+    guard let members = value.objectValue else {
+      throw reader.invalid("attributes", value, "an object")
+    }
     return members
   }
 }

@@ -42,7 +42,9 @@ final class ChildRun: @unchecked Sendable {
   ) {
     let process = self.process
     if terminate, process.isRunning { process.terminate() }
-    let watchdog = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    let watchdog = DispatchWorkItem {
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     defer { watchdog.cancel() }
     let output = self.output.fileHandleForReading
@@ -50,13 +52,13 @@ final class ChildRun: @unchecked Sendable {
     return try await TCPSocket.offload {
       // Both pipes are drained at once so that a child filling one cannot block on it.
       let errorData = LockedData()
-      let group = DispatchGroup()
-      DispatchQueue.global().async(group: group) {
-        let data = errors.readDataToEndOfFile()
-        errorData.set(data)
+      let drained = DispatchSemaphore(value: 0)
+      Thread.detachNewThread {
+        errorData.set(errors.readDataToEndOfFile())
+        drained.signal()
       }
       let outputData = output.readDataToEndOfFile()
-      group.wait()
+      drained.wait()
       process.waitUntilExit()
       return (
         process.terminationStatus, String(decoding: outputData, as: UTF8.self),

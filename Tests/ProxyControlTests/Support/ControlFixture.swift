@@ -22,7 +22,8 @@ struct ControlFixture: Sendable {
     let fixture: ControlFixture
     do {
       fixture = ControlFixture(
-        engine: engine, server: server, client: HTTPTestClient(port: try await server.start()), echo: echo)
+        engine: engine, server: server, client: HTTPTestClient(port: try await server.start()),
+        echo: echo)
     } catch {
       await engine.shutdown()
       echo.stop()
@@ -48,7 +49,8 @@ struct ControlFixture: Sendable {
   @discardableResult
   func createProxy(_ name: String, enabled: Bool = true) async throws -> Int {
     let response = try await client.post(
-      "/proxies", json: ["name": name, "listen": "127.0.0.1:0", "upstream": upstream, "enabled": enabled])
+      "/proxies",
+      json: ["name": name, "listen": "127.0.0.1:0", "upstream": upstream, "enabled": enabled])
     try #require(response.status == 201, "create failed: \(response.status) \(response.text)")
     let listen = try #require(try response.object()["listen"] as? String)
     return try #require(Int(listen.split(separator: ":").last ?? ""))
@@ -56,7 +58,9 @@ struct ControlFixture: Sendable {
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func pollUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+func pollUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool)
+  async rethrows -> Bool
+{
   let deadline = ContinuousClock.now + timeout
   while ContinuousClock.now < deadline {
     if try await condition() { return true }
@@ -70,7 +74,9 @@ func echoRoundTrip(_ socket: TCPSocket, payload: Data = Data([0x2A])) throws -> 
   let start = ContinuousClock.now
   try socket.send(payload)
   let echoed = try socket.receive(exactly: payload.count)
-  guard echoed == payload else { throw TestSocketError.endOfStream(received: echoed.count, expected: payload.count) }
+  guard echoed == payload else {
+    throw TestSocketError.endOfStream(received: echoed.count, expected: payload.count)
+  }
   let elapsed = ContinuousClock.now - start
   return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }

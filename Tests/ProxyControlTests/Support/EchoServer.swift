@@ -67,7 +67,9 @@ final class EchoServer: @unchecked Sendable {
       guard count > 0 else { return }
       var offset = 0
       while offset < count {
-        let sent = buffer.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, count - offset, Int32(MSG_NOSIGNAL)) }
+        let sent = buffer.withUnsafeBytes {
+          Glibc.send(fd, $0.baseAddress! + offset, count - offset, Int32(MSG_NOSIGNAL))
+        }
         if sent < 0, errno == EINTR { continue }
         guard sent > 0 else { return }
         offset += sent

@@ -38,20 +38,27 @@ struct HTTPTestClient: Sendable {
   }
 
   func post(_ path: String, json: Any) async throws -> HTTPTestResponse {
-    try await send("POST", path, body: try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
+    try await send(
+      "POST", path,
+      body: try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
   }
 
   func patch(_ path: String, json: Any) async throws -> HTTPTestResponse {
-    try await send("PATCH", path, body: try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
+    try await send(
+      "PATCH", path,
+      body: try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
   }
 
-  func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws
+  func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:])
+    async throws
     -> HTTPTestResponse
   {
     var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
     var allHeaders = ["User-Agent": userAgent]
     allHeaders.merge(headers) { _, new in new }
-    for (name, value) in allHeaders.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
+    for (name, value) in allHeaders.sorted(by: { $0.key < $1.key }) {
+      head += "\(name): \(value)\r\n"
+    }
     if let body {
       head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
     } else if method != "GET" {
@@ -70,7 +77,8 @@ struct HTTPTestClient: Sendable {
 
   static func parse(_ raw: Data) throws -> HTTPTestResponse {
     let separator = Data("\r\n\r\n".utf8)
-    let split = try #require(raw.range(of: separator), "no header end in \(String(decoding: raw, as: UTF8.self))")
+    let split = try #require(
+      raw.range(of: separator), "no header end in \(String(decoding: raw, as: UTF8.self))")
     let head = String(decoding: raw[..<split.lowerBound], as: UTF8.self)
     var body = Data(raw[split.upperBound...])
     var lines = head.components(separatedBy: "\r\n")
@@ -79,7 +87,8 @@ struct HTTPTestClient: Sendable {
     var headers: [String: String] = [:]
     for line in lines {
       guard let colon = line.firstIndex(of: ":") else { continue }
-      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+        in: .whitespaces)
     }
     if headers["transfer-encoding"] == "chunked" { body = try dechunk(body) }
     return HTTPTestResponse(status: status, headers: headers, body: body)

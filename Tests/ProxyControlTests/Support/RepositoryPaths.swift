@@ -3,7 +3,8 @@ import Testing
 
 /// Paths of the repository and of the programs the tests run.
 enum RepositoryPaths {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
   /// `FAULTLINE_PYTHON`, else the repository's `.venv`; fails the test with the setup command if neither exists.

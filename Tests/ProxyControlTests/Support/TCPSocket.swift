@@ -39,7 +39,8 @@ final class TCPSocket: @unchecked Sendable {
   }
 
   func setTimeout(_ seconds: TimeInterval) {
-    var value = timeval(tv_sec: Int(seconds), tv_usec: Int32((seconds - Double(Int(seconds))) * 1_000_000))
+    var value = timeval(
+      tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
   }
@@ -48,7 +49,8 @@ final class TCPSocket: @unchecked Sendable {
     try data.withUnsafeBytes { raw in
       var offset = 0
       while offset < raw.count {
-        let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+        let sent = Glibc.send(
+          fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
         if sent < 0 {
           if errno == EINTR { continue }
           throw TestSocketError.failed("send", errno)
@@ -76,7 +78,9 @@ final class TCPSocket: @unchecked Sendable {
     var data = Data()
     while data.count < count {
       let chunk = try receive(maximum: min(65_536, count - data.count))
-      guard !chunk.isEmpty else { throw TestSocketError.endOfStream(received: data.count, expected: count) }
+      guard !chunk.isEmpty else {
+        throw TestSocketError.endOfStream(received: data.count, expected: count)
+      }
       data += chunk
     }
     return data
@@ -96,10 +100,13 @@ final class TCPSocket: @unchecked Sendable {
     Glibc.close(fd)
   }
 
-  /// Runs blocking work on a dispatch thread and awaits it, keeping the concurrency pool free.
+  /// Runs blocking work on a thread of its own and awaits it. Not on a dispatch queue: on Linux the
+  /// Swift concurrency pool is built on dispatch's, and blocked dispatch workers starve the server.
   static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+      let thread = Thread { continuation.resume(with: Result { try work() }) }
+      thread.stackSize = 1 << 20
+      thread.start()
     }
   }
 }
@@ -116,7 +123,8 @@ enum TestSocketError: Error, CustomStringConvertible, Equatable {
   var description: String {
     switch self {
     case .failed(let call, let code): "\(call) failed: \(String(cString: strerror(code)))"
-    case .endOfStream(let received, let expected): "stream ended after \(received) of \(expected) bytes"
+    case .endOfStream(let received, let expected):
+      "stream ended after \(received) of \(expected) bytes"
     }
   }
 }

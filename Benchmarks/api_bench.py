@@ -81,50 +81,52 @@ async def traffic(proxy_port, echo_port_file, connections, stop_file):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         ready += 1
         payload = b"x" * 512
-        while not os.path.exists(stop_file):
-            writer.write(payload)
-            await writer.drain()
-            await reader.readexactly(len(payload))
-            exchanges += 1
-        writer.close()
+        try:
+            while not os.path.exists(stop_file):
+                writer.write(payload)
+                await writer.drain()
+                await asyncio.wait_for(reader.readexactly(len(payload)), 30)
+                exchanges += 1
+        finally:
+            writer.close()
 
     tasks = [asyncio.create_task(client()) for _ in range(connections)]
     while ready < connections:
         await asyncio.sleep(0.05)
     open(echo_port_file + ".busy", "w").close()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    print(json.dumps({"exchanges": exchanges}))
+    start, counted = time.monotonic(), exchanges
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    failures = [repr(result) for result in results if isinstance(result, BaseException)]
+    elapsed = time.monotonic() - start
+    print(json.dumps({"exchanges": exchanges - counted, "exchanges_per_second": (exchanges - counted) / elapsed,
+                      "failed_connections": len(failures), "first_failure": failures[:1]}))
 
 
 def effect_time(api, proxy_port):
     """Milliseconds from sending a toxic change until it is in effect on a live connection.
 
     The engine applies a change on every loop before the API answers, so the answer time bounds the
-    time to effect; the byte sent right after the answer must be dropped, which checks that bound.
+    time to effect; the round trip right after the answer must already carry the added latency,
+    which checks that bound on a live connection.
     """
     import socket
     sock = socket.create_connection(("127.0.0.1", proxy_port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    samples, answers = [], []
-    for _ in range(20):
-        sock.sendall(b"a")
-        sock.recv(1)
-        answer, _ = api.call("POST", "/proxies/p/toxics", {"type": "timeout", "name": "cut", "stream": "upstream"})
-        # The toxic is in place when the API answers: this byte must vanish.
-        sock.settimeout(0.2)
-        sock.sendall(b"b")
-        try:
+    samples = []
+    try:
+        for _ in range(20):
+            sock.sendall(b"a")
             sock.recv(1)
-            raise RuntimeError("a byte escaped a toxic with toxicity 1")
-        except socket.timeout:
-            pass
-        sock.settimeout(None)
-        samples.append(answer * 1000)
-        api.call("DELETE", "/proxies/p/toxics/cut")
+            answer, _ = api.call("POST", "/proxies/p/toxics", {"type": "latency", "name": "cut", "attributes": {"latency": 100}})
+            start = time.perf_counter()
+            sock.sendall(b"b")
+            sock.recv(1)
+            if time.perf_counter() - start < 0.1:
+                raise RuntimeError("the round trip after the API answered did not carry the new latency")
+            samples.append(answer * 1000)
+            api.call("DELETE", "/proxies/p/toxics/cut")
+    finally:
         sock.close()
-        sock = socket.create_connection(("127.0.0.1", proxy_port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.close()
     return {"toxic_in_effect_p50_ms": percentile(samples, 0.5), "toxic_in_effect_p99_ms": percentile(samples, 0.99)}
 
 
@@ -170,7 +172,7 @@ def main():
         print(json.dumps({
             "connections": args.connections, "requests": args.requests,
             "idle": {**idle, **idle_effect}, "busy": {**busy, **busy_effect},
-            "busy_exchanges": traffic_report["exchanges"],
+            "busy_traffic": traffic_report,
         }, indent=2))
     finally:
         if child and child.poll() is None:

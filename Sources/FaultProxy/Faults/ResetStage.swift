@@ -3,13 +3,14 @@
 final class ResetStage: BaseStage {
   private let reset: FaultKind.Reset
   private let armed: Bool
-  private var passed = 0
+  private var budget: ByteBudget?
   private var timer: PreciseScheduler.Token?
   private var fired = false
 
   init(context: StageContext, reset: FaultKind.Reset) {
     self.reset = reset
     armed = context.key.derived("reset-probability").occurs(withProbability: reset.probability)
+    budget = reset.afterBytes.map { ByteBudget(limit: $0) }
     super.init(context: context)
     // With `stream: both` the two stages share one timer: the upstream one keeps it.
     guard armed, context.fault.spec.stream != .both || context.direction == .upstream else {
@@ -26,30 +27,25 @@ final class ResetStage: BaseStage {
   private func fire() {
     guard !fired else { return }
     fired = true
-    context.log("reset", bytes: passed)
+    context.log("reset", bytes: budget?.passed ?? 0)
     context.pair.abort(
       resetClient: reset.side != .upstream, resetUpstream: reset.side != .client)
   }
 
   override func receive(_ chunk: Chunk) {
-    guard armed, let limit = reset.afterBytes, !fired else {
-      if !fired { output?.receive(chunk) } else { context.discarded(chunk.count) }
+    guard !fired else {
+      context.discarded(chunk.count)
       return
     }
-    let allowed = limit - passed
-    if chunk.count < allowed {
-      passed += chunk.count
+    guard armed, var current = budget else {
       output?.receive(chunk)
       return
     }
-    var rest = chunk
-    if allowed > 0 {
-      passed += allowed
-      output?.receive(allowed == rest.count ? rest : rest.splitPrefix(allowed))
-      if allowed == chunk.count { rest.count = 0 }
-    }
-    if rest.count > 0 { context.discarded(rest.count) }
-    fire()
+    let (within, overflow, reached) = current.take(chunk)
+    budget = current
+    if let within { output?.receive(within) }
+    if overflow > 0 { context.discarded(overflow) }
+    if reached { fire() }
   }
 
   override func flush() {

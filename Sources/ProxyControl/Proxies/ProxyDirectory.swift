@@ -47,11 +47,11 @@ public struct ProxyDirectory: Sendable {
     let upstream = try upstreamText.map { text throws(ControlError) in
       try ProxyRequest.address(text, field: "upstream")
     }
-    let moves = listen.map { !Self.matches($0, bound: current.listen) } ?? false
+    let newListen = listen.flatMap { Self.matches($0, bound: current.listen) ? nil : $0 }
     let retargets = upstream.map { $0 != current.upstream } ?? false
-    if moves || retargets {
+    if newListen != nil || retargets {
       try await restart(
-        current, listen: moves ? listen! : current.listen, upstream: upstream ?? current.upstream,
+        current, listen: newListen ?? current.listen, upstream: upstream ?? current.upstream,
         upstreamText: upstreamText ?? names.upstreamText(of: current))
     } else if let upstreamText, let upstream {
       names.rememberUpstream(upstreamText, address: upstream, proxy: name)
@@ -69,11 +69,13 @@ public struct ProxyDirectory: Sendable {
   }
 
   /// Creates every proxy of `requests`, replacing an existing one only where listen or upstream
-  /// differ (Toxiproxy's `/populate` and `-config`). Stops at the first failure; returns what was done.
+  /// differ (Toxiproxy's `/populate` and `-config`). If one fails (a port is taken), what this call
+  /// did is undone, as far as the engine allows, and the error returned with the proxies as they are.
   public func populate(_ requests: [ProxyRequest]) async -> (
     proxies: [ProxyInfo], error: (any Error)?
   ) {
     var done: [ProxyInfo] = []
+    var undo: [PopulateStep] = []
     do {
       for request in requests {
         if let existing = engine.proxy(named: request.name) {
@@ -82,17 +84,49 @@ public struct ProxyDirectory: Sendable {
           {
             if existing.enabled != request.enabled {
               try await engine.setEnabled(request.enabled, forProxy: request.name)
+              undo.append(.toggled(existing))
             }
             done.append(try info(named: request.name))
             continue
           }
+          let faults = try engine.faults(forProxy: request.name)
+          let upstreamText = names.upstreamText(of: existing)
           try await delete(named: request.name)
+          undo.append(.replaced(existing, faults: faults, upstreamText: upstreamText))
+        } else {
+          undo.append(.created(request.name))
         }
         done.append(try await create(request))
       }
       return (done, nil)
     } catch {
-      return (done, error)
+      for step in undo.reversed() { await revert(step) }
+      return (requests.compactMap { engine.proxy(named: $0.name) }, error)
+    }
+  }
+
+  /// One change `/populate` made, remembered so that a failure later in the list can undo it.
+  private enum PopulateStep {
+    case created(String)
+    case replaced(ProxyInfo, faults: [FaultSpec], upstreamText: String)
+    case toggled(ProxyInfo)
+  }
+
+  private func revert(_ step: PopulateStep) async {
+    switch step {
+    case .created(let name):
+      if engine.proxy(named: name) != nil { try? await delete(named: name) }
+    case .replaced(let old, let faults, let upstreamText):
+      if engine.proxy(named: old.name) != nil { try? await delete(named: old.name) }
+      let restored = try? await engine.addProxy(
+        ProxyConfiguration(
+          name: old.name, listen: old.listen, upstream: old.upstream, faults: faults))
+      if restored != nil {
+        names.rememberUpstream(upstreamText, address: old.upstream, proxy: old.name)
+        if !old.enabled { try? await engine.setEnabled(false, forProxy: old.name) }
+      }
+    case .toggled(let old):
+      try? await engine.setEnabled(old.enabled, forProxy: old.name)
     }
   }
 

@@ -7,6 +7,7 @@ import FaultProxy
 public struct ProxyDirectory: Sendable {
   public let engine: ProxyEngine
   let names: WireNames
+  private let lock = ProxySetLock()
 
   public init(engine: ProxyEngine) {
     self.init(engine: engine, names: WireNames())
@@ -20,6 +21,12 @@ public struct ProxyDirectory: Sendable {
   /// Starts a proxy; 409 if the name is taken, 500 if the address cannot be bound.
   @discardableResult
   public func create(_ request: ProxyRequest, faults: [FaultSpec] = []) async throws -> ProxyInfo {
+    try await lock.withLock { try await unlockedCreate(request, faults: faults) }
+  }
+
+  private func unlockedCreate(_ request: ProxyRequest, faults: [FaultSpec] = []) async throws
+    -> ProxyInfo
+  {
     let created = try await engine.addProxy(
       ProxyConfiguration(
         name: request.name, listen: request.listen, upstream: request.upstream, faults: faults))
@@ -33,6 +40,10 @@ public struct ProxyDirectory: Sendable {
 
   /// Changes a proxy's addresses (restarting it, its toxics kept) and whether it is enabled.
   public func update(named name: String, body: JSONValue) async throws -> ProxyInfo {
+    try await lock.withLock { try await unlockedUpdate(named: name, body: body) }
+  }
+
+  private func unlockedUpdate(named name: String, body: JSONValue) async throws -> ProxyInfo {
     let current = try info(named: name)
     guard let members = body.objectValue else {
       throw ControlError.badRequest("expected a JSON object, got \(body.kindDescription)")
@@ -64,6 +75,10 @@ public struct ProxyDirectory: Sendable {
 
   /// Removes a proxy, closing its listener and connections.
   public func delete(named name: String) async throws {
+    try await lock.withLock { try await unlockedDelete(named: name) }
+  }
+
+  private func unlockedDelete(named name: String) async throws {
     try await engine.removeProxy(named: name)
     names.forget(proxy: name)
   }
@@ -72,6 +87,13 @@ public struct ProxyDirectory: Sendable {
   /// differ (Toxiproxy's `/populate` and `-config`). If one fails (a port is taken), what this call
   /// did is undone, as far as the engine allows, and the error returned with the proxies as they are.
   public func populate(_ requests: [ProxyRequest]) async -> (
+    proxies: [ProxyInfo], error: (any Error)?
+  ) {
+    // The body never throws: a failure is part of the answer.
+    (try? await lock.withLock { await unlockedPopulate(requests) }) ?? ([], nil)
+  }
+
+  private func unlockedPopulate(_ requests: [ProxyRequest]) async -> (
     proxies: [ProxyInfo], error: (any Error)?
   ) {
     var done: [ProxyInfo] = []
@@ -91,12 +113,12 @@ public struct ProxyDirectory: Sendable {
           }
           let faults = try engine.faults(forProxy: request.name)
           let upstreamText = names.upstreamText(of: existing)
-          try await delete(named: request.name)
+          try await unlockedDelete(named: request.name)
           undo.append(.replaced(existing, faults: faults, upstreamText: upstreamText))
         } else {
           undo.append(.created(request.name))
         }
-        done.append(try await create(request))
+        done.append(try await unlockedCreate(request))
       }
       return (done, nil)
     } catch {
@@ -115,9 +137,9 @@ public struct ProxyDirectory: Sendable {
   private func revert(_ step: PopulateStep) async {
     switch step {
     case .created(let name):
-      if engine.proxy(named: name) != nil { try? await delete(named: name) }
+      if engine.proxy(named: name) != nil { try? await unlockedDelete(named: name) }
     case .replaced(let old, let faults, let upstreamText):
-      if engine.proxy(named: old.name) != nil { try? await delete(named: old.name) }
+      if engine.proxy(named: old.name) != nil { try? await unlockedDelete(named: old.name) }
       let restored = try? await engine.addProxy(
         ProxyConfiguration(
           name: old.name, listen: old.listen, upstream: old.upstream, faults: faults))

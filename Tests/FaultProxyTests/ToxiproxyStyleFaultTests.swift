@@ -65,7 +65,8 @@ import Testing
       try? socket.send(Array("bye".utf8))
       socket.shutdownWrite()
     }
-    let fault = FaultSpec(name: "lingering", stream: .downstream, kind: .slowClose(delay: .milliseconds(300)))
+    let fault = FaultSpec(
+      name: "lingering", stream: .downstream, kind: .slowClose(delay: .milliseconds(300)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     let (data, dataAt, finAt) = try await blocking { () -> ([UInt8], Duration, Duration) in
@@ -93,6 +94,33 @@ import Testing
     let received = try await blocking { try socket.receiveAll() }
     #expect(received.isEmpty, "a timeout fault drops data")
     #expect(ContinuousClock.now - started >= .milliseconds(300))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func resetPeerStartsItsClockAtTheFirstChunk() async throws {
+    let server = try makeEchoServer()
+    let fault = FaultSpec(
+      name: "reset_peer", stream: .upstream,
+      kind: .reset(.init(after: .milliseconds(200), startsAtFirstByte: true)))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    // An idle connection older than the timeout is left alone: the clock has not started.
+    #expect(
+      try await waitUntil(timeout: .seconds(5)) {
+        try await proxy.engine.connections(named: "test").first.map { $0.age > 300_000_000 }
+          ?? false
+      })
+    let sent = ContinuousClock.now
+    try await blocking { try socket.send(Array("first".utf8)) }
+    let code = try await blocking { () -> Int32 in
+      do { return try socket.receive().isEmpty ? 0 : -2 } catch let error as SocketError {
+        return error.errnoValue ?? -1
+      }
+    }
+    #expect(code == ECONNRESET, "the first chunk must be dropped and the connection reset")
+    #expect(ContinuousClock.now - sent >= .milliseconds(200))
     socket.close()
     server.stop()
     await proxy.close()

@@ -1,5 +1,6 @@
 /// Resets the connection with a RST: after a time since it opened, after a number of bytes in this
-/// direction, or at once; for a share of connections given by `probability` (drawn once per connection).
+/// direction, at once, or (Toxiproxy's reset_peer) a time after the first chunk; for a share of
+/// connections given by `probability` (drawn once per connection).
 final class ResetStage: BaseStage {
   private let reset: FaultKind.Reset
   private let armed: Bool
@@ -13,9 +14,10 @@ final class ResetStage: BaseStage {
     budget = reset.afterBytes.map { ByteBudget(limit: $0) }
     super.init(context: context)
     // With `stream: both` the two stages share one timer: the upstream one keeps it.
-    guard armed, context.fault.spec.stream != .both || context.direction == .upstream else {
-      return
-    }
+    // With `startsAtFirstByte` the timer starts at the first chunk instead (see `receive`).
+    guard armed, !reset.startsAtFirstByte,
+      context.fault.spec.stream != .both || context.direction == .upstream
+    else { return }
     if reset.afterBytes == nil || reset.after != nil {
       let delay = reset.after?.nanoseconds ?? 0
       timer = context.scheduler.schedule(at: context.pair.openedAt &+ delay) { [weak self] in
@@ -35,6 +37,16 @@ final class ResetStage: BaseStage {
   override func receive(_ chunk: Chunk) {
     guard !fired else {
       context.discarded(chunk.count)
+      return
+    }
+    if armed && reset.startsAtFirstByte {
+      // As Toxiproxy's reset_peer: the first chunk starts the clock and is never delivered.
+      context.discarded(chunk.count)
+      if timer == nil {
+        timer = context.scheduler.schedule(after: reset.after?.nanoseconds ?? 0) { [weak self] in
+          self?.fire()
+        }
+      }
       return
     }
     guard armed, var current = budget else {

@@ -68,9 +68,10 @@ import Testing
     let fault = FaultSpec(
       name: "lingering", stream: .downstream, kind: .slowClose(delay: .milliseconds(300)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    // The clock starts before connecting: the server's FIN cannot reach the proxy earlier.
+    let started = ContinuousClock.now
     let socket = try proxy.connect()
     let (data, dataAt, finAt) = try await blocking { () -> ([UInt8], Duration, Duration) in
-      let started = ContinuousClock.now
       let data = try socket.receive(exactly: 3)
       let dataAt = ContinuousClock.now - started
       let rest = try socket.receiveAll()

@@ -9,7 +9,7 @@ final class EchoPeer: @unchecked Sendable {
   private let listener: Int32
 
   init() throws {
-    listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -31,6 +31,7 @@ final class EchoPeer: @unchecked Sendable {
   private static func acceptLoop(_ listener: Int32) {
     while true {
       let fd = accept(listener, nil, nil)
+      if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
       if fd < 0 { return }
       Thread {
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -58,7 +59,7 @@ final class EchoPeer: @unchecked Sendable {
 
   /// A connected client socket with TCP_NODELAY, so small messages leave at once.
   static func connect(port: UInt16) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     var yes: Int32 = 1
     setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()

@@ -8,6 +8,8 @@ final class ChildObservation: Sendable {
     var standardOutput: [UInt8] = []
     var standardError: [UInt8] = []
     var exitStatus: ExitStatus?
+    /// How many of the two output pipes have reached end-of-file.
+    var closedOutputs = 0
     var version: UInt64 = 0
     fileprivate var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     fileprivate var nextWaiterID: UInt64 = 0

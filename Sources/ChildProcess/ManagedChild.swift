@@ -185,6 +185,15 @@ public final class ManagedChild: Sendable {
     await observation.wait(until: .now.advanced(by: timeout)) { $0.exitStatus }
   }
 
+  /// Waits until the child has exited and both output pipes have reached end-of-file, so that
+  /// `standardOutput` and `standardError` hold everything it wrote; nil after `timeout`.
+  @discardableResult
+  public func waitForCompletion(timeout: Duration) async -> ExitStatus? {
+    await observation.wait(until: .now.advanced(by: timeout)) { snapshot in
+      snapshot.closedOutputs == 2 ? snapshot.exitStatus : nil
+    }
+  }
+
   /// Waits until standard output contains `text`; false after `timeout`.
   public func waitForStandardOutput(containing text: String, timeout: Duration) async -> Bool {
     let needle = Array(text.utf8)
@@ -239,6 +248,7 @@ public final class ManagedChild: Sendable {
         }
       }
       close(descriptor)
+      observation.update { $0.closedOutputs += 1 }
     }
     thread.name = isStandardError ? "child-stderr" : "child-stdout"
     thread.start()

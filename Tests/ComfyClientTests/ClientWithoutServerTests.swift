@@ -7,7 +7,7 @@ import Testing
 @Suite struct ClientWithoutServerTests {
   /// A loopback port that nothing listens on: bound, read back, closed.
   private func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     try #require(fd >= 0)
     defer { close(fd) }
     var address = sockaddr_in()

@@ -33,13 +33,14 @@ struct LintTests {
   }
 
   @Test("faultline profile lint exits 0 on valid files and 1 on errors")
-  func command() throws {
+  func command() async throws {
     let executable = try FaultlineBinary.url()
-    let ok = try FaultlineBinary.run(executable, ["profile", "lint", Self.goodPath])
+    let ok = try await FaultlineBinary.run(executable, ["profile", "lint", Self.goodPath])
     #expect(ok.status == 0)
     #expect(ok.output == "OK \(Self.goodPath) (server-blackout-5s, 2 faults, 1 phase)\n")
 
-    let bad = try FaultlineBinary.run(executable, ["profile", "lint", Self.goodPath, Self.badPath])
+    let bad = try await FaultlineBinary.run(
+      executable, ["profile", "lint", Self.goodPath, Self.badPath])
     #expect(bad.status == 1)
     let lines = bad.output.split(separator: "\n")
     #expect(lines.count == 4)

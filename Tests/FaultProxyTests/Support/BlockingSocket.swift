@@ -20,7 +20,10 @@ final class BlockingSocket: @unchecked Sendable {
   /// Connects to `host:port` (IPv4 or IPv6 literal).
   static func connect(host: String = "127.0.0.1", port: UInt16) throws -> BlockingSocket {
     let isIPv6 = host.contains(":")
-    let fd = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // Close-on-exec: a process another test spawns must not inherit the socket, or closing it here
+    // would neither send a FIN nor a RST.
+    let fd = socket(
+      isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw SocketError.failed("socket", errno) }
     let status = withSockAddr(host: host, port: port) { address, length in
       Glibc.connect(fd, address, length)
@@ -90,6 +93,18 @@ final class BlockingSocket: @unchecked Sendable {
     var option = linger(l_onoff: 1, l_linger: 0)
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
     close()
+  }
+
+  /// Wakes any thread blocked on the socket (a plain close does not on Linux), then closes it; under the
+  /// lock, so a descriptor number another test reused is never touched.
+  func shutdownAndClose() {
+    lock.withLock {
+      if descriptor >= 0 {
+        Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+        Glibc.close(descriptor)
+        descriptor = -1
+      }
+    }
   }
 
   func close() {

@@ -16,7 +16,8 @@ final class TestServer: @unchecked Sendable {
   init(host: String = "127.0.0.1", handler: @escaping @Sendable (BlockingSocket) -> Void) throws {
     self.host = host
     let isIPv6 = host.contains(":")
-    listener = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    listener = socket(
+      isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     var yes: Int32 = 1
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
     let listener = self.listener
@@ -54,6 +55,7 @@ final class TestServer: @unchecked Sendable {
   private func acceptLoop(_ handler: @escaping @Sendable (BlockingSocket) -> Void) {
     while true {
       let fd = accept(listener, nil, nil)
+      if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
       if fd < 0 {
         if errno == EINTR { continue }
         return
@@ -83,9 +85,6 @@ final class TestServer: @unchecked Sendable {
     }
     Glibc.shutdown(listener, Int32(SHUT_RDWR))
     Glibc.close(listener)
-    for socket in sockets {
-      Glibc.shutdown(socket.fd, Int32(SHUT_RDWR))
-      socket.close()
-    }
+    for socket in sockets { socket.shutdownAndClose() }
   }
 }

@@ -11,7 +11,7 @@ final class EchoServer: @unchecked Sendable {
   private var stopped = false
 
   init() throws {
-    listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     var yes: Int32 = 1
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
@@ -39,6 +39,7 @@ final class EchoServer: @unchecked Sendable {
   private func acceptLoop() {
     while true {
       let fd = accept(listener, nil, nil)
+      if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
       if fd < 0 {
         if errno == EINTR || errno == ECONNABORTED { continue }
         return

@@ -15,7 +15,7 @@ final class TCPSocket: @unchecked Sendable {
 
   /// Connects to 127.0.0.1:`port`; throws with the errno name on failure (ECONNREFUSED for a closed port).
   static func connect(port: Int, timeout: TimeInterval = 5) throws -> TCPSocket {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw TestSocketError.failed("socket", errno) }
     let socket = TCPSocket(fd: fd)
     socket.setTimeout(timeout)

@@ -25,7 +25,7 @@ public struct RecoveryRunner: Sendable {
     repeats: Int = 3,
     mockOptions: MockServerOptions = MockServerOptions(
       nodeTime: .milliseconds(50), statusInterval: .milliseconds(250),
-      slowNodes: ["KSampler": .milliseconds(1500)]),
+      slowNodes: ["KSampler": .milliseconds(700)]),
     clientConfiguration: @escaping @Sendable (URL) -> ComfyClientConfiguration = {
       .fastRecovery(baseURL: $0)
     },

@@ -130,6 +130,8 @@ import Testing
           !failures.all.isEmpty
         }
         #expect(failures.all == [4])
+        // The event travels through a stream, so it may land a moment after the callback ran.
+        try await events.waitForItem("the reconnectionFailed event") { $0.isReconnectionFailed }
         #expect(events.items.contains(.reconnectionFailed(attempts: 4)))
         #expect(events.count(where: \.isReconnecting) == 4)
         #expect(events.count(where: \.isReconnected) == 0)

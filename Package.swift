@@ -89,6 +89,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "faultline-bench",
+            dependencies: ["FaultProxy"],
+            path: "Benchmarks/FaultlineBench",
+            swiftSettings: strict
+        ),
         .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess"], swiftSettings: strict),
         .testTarget(
             name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"],

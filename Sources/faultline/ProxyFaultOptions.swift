@@ -32,11 +32,18 @@ struct ProxyFaultOptions: ParsableArguments {
     seed ?? profile?.seed
   }
 
-  /// Applies the profile and opens the event log on a freshly added proxy.
-  func apply(to engine: ProxyEngine, proxy: String, profile: Profile?) async throws {
-    if let eventLog {
+  /// Starts writing every decision to the `--event-log` file, if one was given.
+  func openEventLog(_ engine: ProxyEngine) throws {
+    guard let eventLog else { return }
+    do {
       try engine.eventLog.attachFile(URL(fileURLWithPath: eventLog))
+    } catch {
+      throw ValidationError("--event-log \(eventLog): \(error.localizedDescription)")
     }
+  }
+
+  /// Applies the profile to a freshly added proxy.
+  func apply(to engine: ProxyEngine, proxy: String, profile: Profile?) async throws {
     if var profile {
       // An explicit --seed wins over the profile's.
       if let seed { profile.seed = seed }

@@ -3,8 +3,8 @@ public struct FaultEvent: Sendable, Hashable, Codable {
   /// Milliseconds since the engine started (monotonic).
   public var time: Double
   public var proxy: String
-  /// The connection's index in accept order.
-  public var connection: UInt64
+  /// The connection's index in accept order; nil for decisions about the whole proxy (timeline phases).
+  public var connection: UInt64?
   /// nil for decisions about the whole connection.
   public var direction: Direction?
   /// The fault's name.
@@ -19,7 +19,7 @@ public struct FaultEvent: Sendable, Hashable, Codable {
   public var value: Double?
 
   public init(
-    time: Double, proxy: String, connection: UInt64, direction: Direction?, fault: String,
+    time: Double, proxy: String, connection: UInt64?, direction: Direction?, fault: String,
     action: String,
     bytes: Int = 0, offset: UInt64? = nil, value: Double? = nil
   ) {

@@ -10,6 +10,7 @@ final class Worker {
   unowned let thread: LoopThread
   private(set) var pool = BufferPool(bufferSize: 64 * 1024, maxFree: 64)
   let scheduler: PreciseScheduler
+  let writeRequests = WriteRequestPool()
   var configuration = EngineConfiguration()
   private(set) var listeners: [UInt64: ProxyListener] = [:]
   private var pairs: [UInt64: [ObjectIdentifier: ConnectionPair]] = [:]
@@ -46,11 +47,11 @@ final class Worker {
 
   /// Takes over an accepted client socket and starts proxying it.
   func adopt(client: TCPConnection, proxy: ProxyState, index: UInt64) {
-    guard !shuttingDown else {
+    guard !shuttingDown, !proxy.isRemoved, proxy.faultPlan.enabled else {
       client.close()
       return
     }
-    guard let upstream = try? TCPConnection(loop: loop, pool: pool) else {
+    guard let upstream = try? TCPConnection(loop: loop, pool: pool, writes: writeRequests) else {
       // No socket for the upstream side: the system is out of descriptors; cut the client off.
       client.closeWithReset()
       return
@@ -64,7 +65,7 @@ final class Worker {
   /// Takes over a socket accepted on another loop, given as a duplicated file descriptor.
   func adopt(fileDescriptor: Int32, proxy: ProxyState, index: UInt64) {
     do {
-      let client = try TCPConnection(loop: loop, pool: pool)
+      let client = try TCPConnection(loop: loop, pool: pool, writes: writeRequests)
       let status = uv_tcp_open(client.handle, fileDescriptor)
       guard status == 0 else {
         Glibc.close(fileDescriptor)
@@ -104,12 +105,32 @@ final class Worker {
   func startTimeline(of proxy: ProxyState, generation: UInt64) {
     guard let listener = listeners[proxy.id] else { return }
     let threads = listener.dispatcher.threads
-    for boundary in proxy.faultPlan.boundaries(after: MonotonicClock.now()) {
-      scheduler.schedule(at: boundary) {
-        guard proxy.faultPlan.generation == generation else { return }
-        for thread in threads { thread.execute { worker in worker.apply(proxy) } }
+    let plan = proxy.faultPlan
+    recordTimeline(proxy, "timeline_start", phase: nil, at: plan.timelineStart)
+    for (index, phase) in plan.timeline.enumerated() {
+      let start = plan.timelineStart &+ phase.at.nanoseconds
+      var edges = [(start, "phase_start")]
+      if let duration = phase.duration {
+        edges.append((start &+ duration.nanoseconds, "phase_end"))
+      }
+      for (edge, action) in edges {
+        scheduler.schedule(at: edge) { [weak self] in
+          guard proxy.faultPlan.generation == generation else { return }
+          self?.recordTimeline(proxy, action, phase: index, at: MonotonicClock.now())
+          for thread in threads { thread.execute { worker in worker.apply(proxy) } }
+        }
       }
     }
+  }
+
+  private func recordTimeline(_ proxy: ProxyState, _ action: String, phase: Int?, at time: UInt64) {
+    let log = proxy.engine.eventLog
+    guard log.isEnabled else { return }
+    log.record(
+      FaultEvent(
+        time: proxy.engine.elapsedMilliseconds(at: time), proxy: proxy.name, connection: nil,
+        direction: nil,
+        fault: phase.map { "phase\($0)" } ?? "timeline", action: action))
   }
 
   // MARK: Shutdown

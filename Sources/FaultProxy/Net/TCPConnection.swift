@@ -17,6 +17,7 @@ protocol TCPConnectionDelegate: AnyObject {
 final class TCPConnection {
   let handle: UnsafeMutablePointer<uv_tcp_t>
   unowned let pool: BufferPool
+  unowned let writes: WriteRequestPool
   weak var delegate: (any TCPConnectionDelegate)?
   private(set) var isClosing = false
   private(set) var isReading = false
@@ -29,8 +30,9 @@ final class TCPConnection {
     UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)
   }
 
-  init(loop: UnsafeMutablePointer<uv_loop_t>, pool: BufferPool) throws {
+  init(loop: UnsafeMutablePointer<uv_loop_t>, pool: BufferPool, writes: WriteRequestPool) throws {
     self.pool = pool
+    self.writes = writes
     handle = .allocate(capacity: 1)
     let status = uv_tcp_init(loop, handle)
     guard status == 0 else {
@@ -42,7 +44,7 @@ final class TCPConnection {
   }
 
   /// Bytes waiting in libuv's write queue.
-  var writeQueueSize: Int { uv_stream_get_write_queue_size(stream) }
+  var writeQueueSize: Int { isClosing ? 0 : uv_stream_get_write_queue_size(stream) }
 
   func startReading() {
     guard !isReading, !isClosing else { return }
@@ -68,24 +70,44 @@ final class TCPConnection {
   /// Queues `count` bytes from `block`; the block stays alive until the write completes.
   func write(_ block: ByteBlock, start: Int, count: Int) {
     guard !isClosing else { return }
-    let request = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
-    request.pointee.data = Unmanaged.passRetained(
-      WriteContext(connection: self, block: block, count: count)
-    ).toOpaque()
-    var buffer = uv_buf_init(
-      (block.base + start).assumingMemoryBound(to: CChar.self), UInt32(count))
-    let status = uv_write(request, stream, &buffer, 1) { request, status in
-      guard let request else { return }
-      let context = Unmanaged<WriteContext>.fromOpaque(request.pointee.data).takeRetainedValue()
-      request.deallocate()
-      context.connection.delegate?.connection(
-        context.connection, didWrite: context.count, status: status)
+    let request = writes.take()
+    request.block = block
+    submit(request, pointer: block.base + start, count: count)
+  }
+
+  /// Queues `count` bytes of a pooled read buffer, which goes back to the pool once written.
+  func write(pooled buffer: UnsafeMutableRawPointer, start: Int, count: Int) {
+    guard !isClosing else {
+      pool.give(buffer)
+      return
+    }
+    let request = writes.take()
+    request.pooledBuffer = buffer
+    submit(request, pointer: buffer + start, count: count)
+  }
+
+  private func submit(_ request: WriteRequest, pointer: UnsafeMutableRawPointer, count: Int) {
+    request.connection = self
+    request.count = count
+    request.request.pointee.data = Unmanaged.passRetained(request).toOpaque()
+    var buffer = uv_buf_init(pointer.assumingMemoryBound(to: CChar.self), UInt32(count))
+    let status = uv_write(request.request, stream, &buffer, 1) { raw, status in
+      guard let raw else { return }
+      let request = Unmanaged<WriteRequest>.fromOpaque(raw.pointee.data).takeRetainedValue()
+      TCPConnection.finish(request, status: status)
     }
     if status != 0 {
-      Unmanaged<WriteContext>.fromOpaque(request.pointee.data).release()
-      request.deallocate()
-      delegate?.connection(self, didWrite: count, status: status)
+      Unmanaged<WriteRequest>.fromOpaque(request.request.pointee.data).release()
+      TCPConnection.finish(request, status: status)
     }
+  }
+
+  private static func finish(_ request: WriteRequest, status: Int32) {
+    guard let connection = request.connection else { return }
+    let count = request.count
+    if let buffer = request.pooledBuffer { connection.pool.give(buffer) }
+    connection.writes.give(request)
+    connection.delegate?.connection(connection, didWrite: count, status: status)
   }
 
   /// Half-closes the write side after every queued write has gone out.
@@ -126,6 +148,7 @@ final class TCPConnection {
 
   /// The file descriptor, for diagnostics and for handing a socket to another loop.
   var fileDescriptor: Int32 {
+    guard !isClosing else { return -1 }
     var fd: uv_os_fd_t = -1
     uv_fileno(baseHandle, &fd)
     return fd
@@ -174,17 +197,5 @@ final class TCPConnection {
     handle.pointee.data = nil
     connection.delegate?.connectionDidClose(connection)
     connection.handle.deallocate()
-  }
-}
-
-/// Keeps a write's bytes and its connection alive until libuv's write callback.
-private final class WriteContext {
-  let connection: TCPConnection
-  let block: ByteBlock
-  let count: Int
-  init(connection: TCPConnection, block: ByteBlock, count: Int) {
-    self.connection = connection
-    self.block = block
-    self.count = count
   }
 }

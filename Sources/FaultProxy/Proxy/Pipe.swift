@@ -147,8 +147,7 @@ final class Pipe: ChunkSink {
     if written == count {
       pair.worker.pool.give(buffer)
     } else {
-      sink.write(
-        ByteBlock(pooled: buffer, pool: pair.worker.pool), start: written, count: count - written)
+      sink.write(pooled: buffer, start: written, count: count - written)
     }
   }
 

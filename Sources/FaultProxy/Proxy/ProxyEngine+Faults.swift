@@ -40,22 +40,23 @@ extension ProxyEngine {
     return result
   }
 
-  /// Applies a profile: its faults replace the proxy's own, and its timeline starts now.
+  /// Applies a profile: its faults replace the proxy's own, and its timeline starts now, measured on
+  /// the proxy's home loop so that a slow caller does not shift the phases.
   public func applyProfile(_ profile: Profile, toProxy name: String) async throws {
     let state = try state(named: name)
     if let seed = profile.seed { context.seed = seed }
-    let generation = state.updatePlan { plan -> UInt64 in
-      plan.faults = profile.faults
-      plan.timeline = profile.timeline
-      plan.timelineStart = MonotonicClock.now()
-      plan.profileName = profile.name
-      plan.generation &+= 1
-      return plan.generation
-    }
-    try await broadcast(state)
     try await home(of: state).run { worker in
+      let generation = state.updatePlan { plan -> UInt64 in
+        plan.faults = profile.faults
+        plan.timeline = profile.timeline
+        plan.timelineStart = MonotonicClock.now()
+        plan.profileName = profile.name
+        plan.generation &+= 1
+        return plan.generation
+      }
       worker.startTimeline(of: state, generation: generation)
     }
+    try await broadcast(state)
   }
 
   /// Enables or disables a proxy. Disabled: listener closed and every connection closed; enabled:

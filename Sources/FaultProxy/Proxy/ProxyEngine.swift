@@ -85,6 +85,7 @@ public final class ProxyEngine: Sendable {
       return state
     }
     let id = state.id
+    state.isRemoved = true
     for thread in threads {
       try await thread.run { worker in
         worker.removeListener(for: id)?.close()

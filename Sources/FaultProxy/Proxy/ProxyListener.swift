@@ -81,7 +81,10 @@ final class ProxyListener {
 
   private func acceptOne(_ server: UnsafeMutablePointer<uv_stream_t>) {
     let worker = self.worker
-    guard let client = try? TCPConnection(loop: worker.loop, pool: worker.pool) else { return }
+    guard
+      let client = try? TCPConnection(
+        loop: worker.loop, pool: worker.pool, writes: worker.writeRequests)
+    else { return }
     guard uv_accept(server, client.stream) == 0 else {
       client.close()
       return

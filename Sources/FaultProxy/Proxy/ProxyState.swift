@@ -13,6 +13,7 @@ final class ProxyState: Sendable {
   let engine: EngineContext
   let counters = ProxyCounters()
   private let nextConnection = Atomic<UInt64>(0)
+  private let removed = Atomic<Bool>(false)
   private let plan: Mutex<FaultPlan>
   private let buckets = Mutex<[String: SharedTokenBucket]>([:])
 
@@ -43,6 +44,12 @@ final class ProxyState: Sendable {
   /// The faults in effect right now, base faults first, then those of active phases.
   var activeFaults: [ActiveFault] {
     plan.withLock { $0.activeFaults(at: MonotonicClock.now()) }
+  }
+
+  /// Set once the proxy is removed: connections still on their way to a loop are closed on arrival.
+  var isRemoved: Bool {
+    get { removed.load(ordering: .acquiring) }
+    set { removed.store(newValue, ordering: .releasing) }
   }
 
   /// The next connection's index in accept order.

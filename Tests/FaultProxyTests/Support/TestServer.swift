@@ -11,7 +11,6 @@ final class TestServer: @unchecked Sendable {
   private var accepted: [BlockingSocket] = []
   private var acceptedCount = 0
   private var stopped = false
-  private let group = DispatchGroup()
 
   /// Starts listening on `host` port 0 and serving with `handler` (run on a thread per connection).
   init(host: String = "127.0.0.1", handler: @escaping @Sendable (BlockingSocket) -> Void) throws {
@@ -70,15 +69,13 @@ final class TestServer: @unchecked Sendable {
         socket.close()
         return
       }
-      group.enter()
-      Thread { [group] in
-        handler(socket)
-        group.leave()
-      }.start()
+      Thread { handler(socket) }.start()
     }
   }
 
-  /// Stops accepting, closes every accepted socket and waits for the handlers.
+  /// Stops accepting and ends every accepted connection. Never blocks: handler threads blocked in a
+  /// send or receive are woken by the shutdown and finish on their own (a plain close would not wake
+  /// them on Linux, and waiting here would hold one of Swift's few cooperative threads).
   func stop() {
     let sockets = lock.withLock { () -> [BlockingSocket] in
       stopped = true
@@ -86,7 +83,9 @@ final class TestServer: @unchecked Sendable {
     }
     Glibc.shutdown(listener, Int32(SHUT_RDWR))
     Glibc.close(listener)
-    for socket in sockets { socket.close() }
-    _ = group.wait(timeout: .now() + 10)
+    for socket in sockets {
+      Glibc.shutdown(socket.fd, Int32(SHUT_RDWR))
+      socket.close()
+    }
   }
 }

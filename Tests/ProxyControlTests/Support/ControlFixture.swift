@@ -1,0 +1,82 @@
+import FaultProxy
+import Foundation
+import ProxyControl
+import Testing
+
+/// A real engine, a real control server on port 0 and an echo server to proxy to; torn down
+/// whatever the test body does.
+struct ControlFixture: Sendable {
+  let engine: ProxyEngine
+  let server: ControlServer
+  let client: HTTPTestClient
+  let echo: EchoServer
+
+  var upstream: String { "127.0.0.1:\(echo.port)" }
+
+  static func with<T: Sendable>(
+    bodyLimit: Int = ControlServer.defaultBodyLimit, _ body: (ControlFixture) async throws -> T
+  ) async throws -> T {
+    let engine = try ProxyEngine(configuration: EngineConfiguration(loopCount: 2, seed: 42))
+    let echo = try EchoServer()
+    let server = try ControlServer(engine: engine, host: "127.0.0.1", port: 0, bodyLimit: bodyLimit)
+    let fixture: ControlFixture
+    do {
+      fixture = ControlFixture(
+        engine: engine, server: server, client: HTTPTestClient(port: try await server.start()),
+        echo: echo)
+    } catch {
+      await engine.shutdown()
+      echo.stop()
+      throw error
+    }
+    do {
+      let result = try await body(fixture)
+      await fixture.tearDown()
+      return result
+    } catch {
+      await fixture.tearDown()
+      throw error
+    }
+  }
+
+  private func tearDown() async {
+    await server.stop()
+    await engine.shutdown()
+    echo.stop()
+  }
+
+  /// Creates a proxy to the echo server through the API; returns its real listen port.
+  @discardableResult
+  func createProxy(_ name: String, enabled: Bool = true) async throws -> Int {
+    let response = try await client.post(
+      "/proxies",
+      json: ["name": name, "listen": "127.0.0.1:0", "upstream": upstream, "enabled": enabled])
+    try #require(response.status == 201, "create failed: \(response.status) \(response.text)")
+    let listen = try #require(try response.object()["listen"] as? String)
+    return try #require(Int(listen.split(separator: ":").last ?? ""))
+  }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+func pollUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool)
+  async rethrows -> Bool
+{
+  let deadline = ContinuousClock.now + timeout
+  while ContinuousClock.now < deadline {
+    if try await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(20))
+  }
+  return try await condition()
+}
+
+/// Seconds one byte takes to go through `socket` and back.
+func echoRoundTrip(_ socket: TCPSocket, payload: Data = Data([0x2A])) throws -> Double {
+  let start = ContinuousClock.now
+  try socket.send(payload)
+  let echoed = try socket.receive(exactly: payload.count)
+  guard echoed == payload else {
+    throw TestSocketError.endOfStream(received: echoed.count, expected: payload.count)
+  }
+  let elapsed = ContinuousClock.now - start
+  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}

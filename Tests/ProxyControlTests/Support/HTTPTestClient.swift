@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// One HTTP/1.1 response as the test client read it.
+struct HTTPTestResponse: Sendable {
+  var status: Int
+  /// Header names lower-cased.
+  var headers: [String: String]
+  var body: Data
+
+  var text: String { String(decoding: body, as: UTF8.self) }
+
+  /// The body parsed as JSON.
+  func json() throws -> Any {
+    try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
+  }
+
+  func object() throws -> [String: Any] {
+    try #require(try json() as? [String: Any], "expected a JSON object, got \(text)")
+  }
+
+  func array() throws -> [[String: Any]] {
+    try #require(try json() as? [[String: Any]], "expected a JSON array, got \(text)")
+  }
+}
+
+/// A raw HTTP/1.1 client (one connection per request) so tests control every header and byte.
+struct HTTPTestClient: Sendable {
+  let port: Int
+  var userAgent = "faultline-tests"
+
+  func get(_ path: String) async throws -> HTTPTestResponse {
+    try await send("GET", path)
+  }
+
+  func delete(_ path: String) async throws -> HTTPTestResponse {
+    try await send("DELETE", path)
+  }
+
+  func post(_ path: String, json: Any) async throws -> HTTPTestResponse {
+    try await send(
+      "POST", path,
+      body: try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
+  }
+
+  func patch(_ path: String, json: Any) async throws -> HTTPTestResponse {
+    try await send(
+      "PATCH", path,
+      body: try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
+  }
+
+  func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:])
+    async throws
+    -> HTTPTestResponse
+  {
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    var allHeaders = ["User-Agent": userAgent]
+    allHeaders.merge(headers) { _, new in new }
+    for (name, value) in allHeaders.sorted(by: { $0.key < $1.key }) {
+      head += "\(name): \(value)\r\n"
+    }
+    if let body {
+      head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+    } else if method != "GET" {
+      head += "Content-Length: 0\r\n"
+    }
+    let request = Data((head + "\r\n").utf8) + (body ?? Data())
+    let port = self.port
+    let raw = try await TCPSocket.offload { () -> Data in
+      let socket = try TCPSocket.connect(port: port, timeout: 10)
+      defer { socket.close() }
+      try socket.send(request)
+      return try socket.receiveAll()
+    }
+    return try Self.parse(raw)
+  }
+
+  static func parse(_ raw: Data) throws -> HTTPTestResponse {
+    let separator = Data("\r\n\r\n".utf8)
+    let split = try #require(
+      raw.range(of: separator), "no header end in \(String(decoding: raw, as: UTF8.self))")
+    let head = String(decoding: raw[..<split.lowerBound], as: UTF8.self)
+    var body = Data(raw[split.upperBound...])
+    var lines = head.components(separatedBy: "\r\n")
+    let statusLine = lines.removeFirst().split(separator: " ")
+    let status = try #require(statusLine.count >= 2 ? Int(statusLine[1]) : nil, "bad status line")
+    var headers: [String: String] = [:]
+    for line in lines {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+        in: .whitespaces)
+    }
+    if headers["transfer-encoding"] == "chunked" { body = try dechunk(body) }
+    return HTTPTestResponse(status: status, headers: headers, body: body)
+  }
+
+  private static func dechunk(_ data: Data) throws -> Data {
+    var result = Data()
+    var rest = data[...]
+    while let lineEnd = rest.range(of: Data("\r\n".utf8)) {
+      let sizeText = String(decoding: rest[..<lineEnd.lowerBound], as: UTF8.self)
+      let size = try #require(Int(sizeText, radix: 16), "bad chunk size \(sizeText)")
+      if size == 0 { break }
+      let start = lineEnd.upperBound
+      result += rest[start..<start + size]
+      rest = rest[(start + size + 2)...]
+    }
+    return result
+  }
+}

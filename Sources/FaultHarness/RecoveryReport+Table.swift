@@ -56,10 +56,9 @@ extension RecoveryReport {
           + "prompts lost \(runs.map(\.promptsLost).reduce(0, +))/\(runs.count), "
           + "status broadcasts missed \(runs.map(\.statusBroadcastsMissed).reduce(0, +))")
     }
-    let errors = measurements.filter { $0.error != nil }
-    for failed in errors {
-      lines.append(
-        "run \(failed.run) of \(failed.scenario) could not be measured: \(failed.error!)")
+    for failed in measurements {
+      guard let error = failed.error else { continue }
+      lines.append("run \(failed.run) of \(failed.scenario) could not be measured: \(error)")
     }
     return lines.joined(separator: "\n")
   }

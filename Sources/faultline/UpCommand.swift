@@ -5,12 +5,14 @@ import FaultProfiles
 import FaultProxy
 import Foundation
 import MockComfy
+import ProxyControl
 
 /// `faultline up`: a mock ComfyUI server in its own process plus a fault-injecting proxy in front
 /// of it, for testing a client written in any language.
 ///
 /// The first line on standard output is one JSON object: `{"ready": true, "proxy": URL, "server":
-/// URL, "api": URL or null, ...}`. The client under test uses `proxy`. Runs until SIGINT, SIGTERM
+/// URL, "api": URL, ...}`; `api` is the Toxiproxy-compatible control API, where the proxy is called
+/// `comfy`. The client under test uses `proxy`. Runs until SIGINT, SIGTERM
 /// or its parent going away, and takes the server down with it however it ends (the server
 /// watches a pipe that only this process holds, so even SIGKILL of this process ends it).
 struct UpCommand: AsyncParsableCommand {
@@ -19,8 +21,9 @@ struct UpCommand: AsyncParsableCommand {
     abstract: "Run a mock ComfyUI server behind a fault-injecting proxy, for any client.",
     discussion: """
       Example: faultline up --profile profiles/wifi-flaky.yaml
-      The first line printed is JSON: {"ready":true,"proxy":"http://127.0.0.1:PORT","server":"http://127.0.0.1:PORT","api":null,...}.
-      Point the client at "proxy"; "server" is the same server without faults.
+      The first line printed is JSON: {"ready":true,"proxy":"http://127.0.0.1:PORT","server":"http://127.0.0.1:PORT","api":"http://127.0.0.1:PORT",...}.
+      Point the client at "proxy"; "server" is the same server without faults; "api" is the
+      Toxiproxy-compatible control API (the proxy is named "comfy").
       """
   )
 
@@ -37,6 +40,10 @@ struct UpCommand: AsyncParsableCommand {
   @Option(help: "Port for the mock server; 0 picks a free one.")
   var serverPort = 0
 
+  @Option(
+    help: "Port for the control API (Toxiproxy-compatible, on 127.0.0.1); 0 picks a free one.")
+  var apiPort = 0
+
   @Option(help: "How long each node of a prompt runs, e.g. 250ms.")
   var nodeTime = "250ms"
 
@@ -50,7 +57,9 @@ struct UpCommand: AsyncParsableCommand {
   var exitWithParent = false
 
   func validate() throws {
-    for (value, option) in [(port, "--port"), (serverPort, "--server-port")]
+    for (value, option) in [
+      (port, "--port"), (serverPort, "--server-port"), (apiPort, "--api-port"),
+    ]
     where !(0...65_535).contains(value) {
       throw ValidationError("\(option) \(value) is not between 0 and 65535")
     }
@@ -71,6 +80,7 @@ struct UpCommand: AsyncParsableCommand {
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT, SIGHUP])
     let servers = try ServerManager(options: options)
     let proxies = try ProxyManager(seed: seed ?? loaded?.seed)
+    let control = try ControlServer(engine: proxies.engine, port: apiPort)
     do {
       let server = try await servers.start(port: serverPort)
       let info = try await proxies.engine.addProxy(
@@ -81,12 +91,13 @@ struct UpCommand: AsyncParsableCommand {
         if let seed { loaded.seed = seed }
         try await proxies.applyProfile(loaded)
       }
+      let boundAPIPort = try await control.start()
       ReadyLine.print([
         "ready": true,
         "proxy": "http://127.0.0.1:\(info.listen.port)",
         "server": server.baseURL.absoluteString,
-        // The control API (ProxyControl) is not part of this build yet.
-        "api": NSNull(),
+        "api": "http://127.0.0.1:\(boundAPIPort)",
+        "proxy_name": info.name,
         "pid": Int(getpid()), "server_pid": Int(server.pid),
         "seed": proxies.seed, "profile": loaded?.name ?? "",
       ])
@@ -96,10 +107,16 @@ struct UpCommand: AsyncParsableCommand {
       let reason = await stop.wait()
       FileHandle.standardError.write(Data("faultline up: \(reason), shutting down\n".utf8))
     } catch {
-      await servers.stopAll()
-      await proxies.shutdown()
+      await shutDown(control, servers, proxies)
       throw error
     }
+    await shutDown(control, servers, proxies)
+  }
+
+  private func shutDown(_ control: ControlServer, _ servers: ServerManager, _ proxies: ProxyManager)
+    async
+  {
+    await control.stop()
     await servers.stopAll()
     await proxies.shutdown()
   }

@@ -18,10 +18,25 @@ import Testing
     let ready = try await up.waitForReadyLine(timeout: .seconds(30))
     let proxy = try #require(ready.string("proxy").flatMap(URL.init(string:)), "\(ready.line)")
     let server = try #require(ready.string("server").flatMap(URL.init(string:)), "\(ready.line)")
-    #expect(
-      ready.fields["api"] != nil, "the api field is always there (null without a control API)")
+    let api = try #require(ready.string("api").flatMap(URL.init(string:)), "\(ready.line)")
     #expect(proxy.port != server.port)
     let serverPID = try #require(ready.integer("server_pid"), "\(ready.line)")
+
+    // A client in another language changes the faults through the control API at run time.
+    let apiPort = try #require(api.port)
+    let listed = try await HTTPProbe.request("GET", "/proxies", port: apiPort)
+    #expect(listed.object?["comfy"] != nil, "\(String(decoding: listed.body, as: UTF8.self))")
+    let added = try await HTTPProbe.request(
+      "POST", "/proxies/comfy/toxics", port: apiPort,
+      json: #"{"type": "latency", "stream": "downstream", "attributes": {"latency": 200}}"#)
+    #expect(added.status == 200, "\(String(decoding: added.body, as: UTF8.self))")
+    let start = ContinuousClock.now
+    let answer = try await HTTPProbe.request("GET", "/prompt", port: try #require(proxy.port))
+    #expect(answer.status == 200)
+    #expect(ContinuousClock.now - start >= .milliseconds(200), "the API's latency is in effect")
+    let removed = try await HTTPProbe.request(
+      "DELETE", "/proxies/comfy/toxics/latency_downstream", port: apiPort)
+    #expect(removed.status == 204, "\(removed.status)")
 
     try await withClient(.fastRecovery(baseURL: proxy)) { client in
       try await client.connect()

@@ -92,8 +92,8 @@ public enum HTTPProbe {
     return try parse(received, request: "\(method) \(path)")
   }
 
-  /// Splits status line, headers and body; decodes a chunked body.
-  static func parse(_ bytes: [UInt8], request: String) throws -> Response {
+  /// Parses a complete raw response: status line, headers, body (a chunked body is decoded).
+  public static func parse(_ bytes: [UInt8], request: String) throws -> Response {
     let separator: [UInt8] = Array("\r\n\r\n".utf8)
     guard let split = bytes.firstRange(of: separator) else {
       throw Failure(

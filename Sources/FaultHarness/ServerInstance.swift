@@ -14,7 +14,7 @@ public struct ServerInstance: Sendable {
 }
 
 /// Why `ServerManager` could not do what it was asked.
-public enum ServerManagerError: Error, CustomStringConvertible {
+public enum ServerManagerError: Error, Equatable, CustomStringConvertible {
   case noServer(port: Int)
   case alreadyRunning(port: Int)
   case startFailed(port: Int, reason: String)

@@ -70,9 +70,11 @@ public actor ServerManager {
           baseURL: URL(string: "http://127.0.0.1:\(boundPort)")!, process: child)
         servers[boundPort] = instance
         return instance
-      } catch ChildProcessError.exitedBeforeReady where port != 0 && clock.now < deadline {
-        // Most likely the port is still held by the process we just stopped; anything else
-        // fails the same way every time and surfaces when the deadline runs out.
+      } catch ChildProcessError.exitedBeforeReady(_, _, let stderr)
+        where port != 0 && stderr.contains("could not listen") && clock.now < deadline
+      {
+        // The port is most likely still held by the process we just stopped (or by a socket in
+        // TIME_WAIT without SO_REUSEADDR); it frees up within moments.
         try await Task.sleep(for: .milliseconds(50))
       } catch let error as ChildProcessError {
         await child.terminate(grace: .milliseconds(100))

@@ -72,6 +72,26 @@ import Testing
     }
   }
 
+  @Test func aPortHeldByAnotherServerFailsTheStartNamingTheProblem() async throws {
+    var options = TestSupport.mockOptions()
+    options.readyTimeout = .seconds(2)
+    try await ServerManager.with(options: options) { manager in
+      let holder = try await manager.start()
+      // Not a restart: the port stays taken, so the retries run out and the error says why.
+      await #expect(throws: ServerManagerError.alreadyRunning(port: holder.port)) {
+        try await manager.start(port: holder.port)
+      }
+      try await ServerManager.with(options: options) { other in
+        let error = await #expect(throws: ServerManagerError.self) {
+          try await other.start(port: holder.port)
+        }
+        #expect(
+          String(describing: error).contains("Address already in use"),
+          "\(String(describing: error))")
+      }
+    }
+  }
+
   /// True when `GET /prompt` answers 200 within `timeout`.
   private func answers(_ baseURL: URL, timeout: Duration = .seconds(3)) async throws -> Bool {
     var configuration = ComfyClientConfiguration.fastRecovery(baseURL: baseURL)

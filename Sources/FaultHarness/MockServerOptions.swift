@@ -17,6 +17,9 @@ public struct MockServerOptions: Sendable, Equatable {
   public var readyTimeout: Duration
   /// How long `stop` waits after SIGTERM before it sends SIGKILL.
   public var stopGrace: Duration
+  /// How long `start(port:)` keeps trying a fixed port that is still taken (by a process that
+  /// just died, typically) before it reports the failure.
+  public var portRetryWindow: Duration
 
   public init(
     nodeTime: Duration = .milliseconds(50),
@@ -26,7 +29,8 @@ public struct MockServerOptions: Sendable, Equatable {
     slowNodes: [String: Duration] = [:],
     extraArguments: [String] = [],
     readyTimeout: Duration = .seconds(30),
-    stopGrace: Duration = .seconds(3)
+    stopGrace: Duration = .seconds(3),
+    portRetryWindow: Duration = .seconds(5)
   ) {
     self.nodeTime = nodeTime
     self.statusInterval = statusInterval
@@ -36,6 +40,7 @@ public struct MockServerOptions: Sendable, Equatable {
     self.extraArguments = extraArguments
     self.readyTimeout = readyTimeout
     self.stopGrace = stopGrace
+    self.portRetryWindow = portRetryWindow
   }
 
   /// The arguments of `faultline mock` for a server on `port` keeping its files under `directory`.

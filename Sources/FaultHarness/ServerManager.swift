@@ -46,21 +46,21 @@ public actor ServerManager {
   /// Starts a server on `port` (0 picks a free one) and waits for its ready line. The error of a
   /// server that does not get ready carries everything it printed.
   ///
-  /// A fixed port may still be held for a moment by a process that just died; the start is retried
-  /// until the ready timeout runs out.
+  /// A fixed port may still be held for a moment by a process that just died; while the server
+  /// says it cannot listen, the start is retried for `options.portRetryWindow`.
   @discardableResult
   public func start(port: Int = 0) async throws -> ServerInstance {
     if port != 0, let existing = servers[port], existing.process.isRunning {
       throw ServerManagerError.alreadyRunning(port: port)
     }
     let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: options.readyTimeout)
+    let retryUntil = clock.now.advanced(by: options.portRetryWindow)
     while true {
       let child = try ManagedChild(
         executable: FaultlineExecutable.url,
         arguments: options.arguments(port: port, outputDirectory: outputDirectory.path))
       do {
-        let ready = try await child.waitForReadyLine(timeout: deadline - clock.now)
+        let ready = try await child.waitForReadyLine(timeout: options.readyTimeout)
         guard let boundPort = ready.integer("port") else {
           await child.terminate(grace: options.stopGrace)
           throw ServerManagerError.readyLineWithoutPort(line: ready.line)
@@ -71,7 +71,7 @@ public actor ServerManager {
         servers[boundPort] = instance
         return instance
       } catch ChildProcessError.exitedBeforeReady(_, _, let stderr)
-        where port != 0 && stderr.contains("could not listen") && clock.now < deadline
+        where port != 0 && stderr.contains("could not listen") && clock.now < retryUntil
       {
         // The port is most likely still held by the process we just stopped (or by a socket in
         // TIME_WAIT without SO_REUSEADDR); it frees up within moments.

@@ -72,7 +72,10 @@ import Testing
     defer { bad.signal(SIGKILL) }
     let status = await bad.waitForExit(timeout: .seconds(30))
     #expect(status != nil && status != .exited(code: 0))
-    #expect(bad.standardError.contains("/nonexistent.yaml"), "\(bad.standardError)")
+    // The exit can be seen before the last output is read from the pipe.
+    try await pollUntil("the error naming the file", lastSeen: { bad.standardError }) {
+      bad.standardError.contains("/nonexistent.yaml")
+    }
   }
 
   @Test func validatePassesEveryStepOnAWorkingSetUp() async throws {
@@ -80,6 +83,8 @@ import Testing
       executable: FaultlineExecutable.url, arguments: ["validate"])
     defer { validate.signal(SIGKILL) }
     let status = await validate.waitForExit(timeout: .seconds(60))
+    // The exit can be seen before the last output is read from the pipe.
+    _ = await validate.waitForStandardOutput(containing: " steps ", timeout: .seconds(5))
     let output = validate.standardOutput
     #expect(status == .exited(code: 0), "\(output)\n\(validate.standardError)")
     let lines = output.split(separator: "\n")
@@ -124,6 +129,7 @@ import Testing
     let halfOpen = try #require(report.measurements.first { $0.scenario == "half-open" })
     #expect(halfOpen.category == .network)
     #expect(halfOpen.statusBroadcastsMissed > 0, "2 s of silence at a 250 ms interval")
+    _ = await compare.waitForStandardOutput(containing: "network failures:", timeout: .seconds(5))
     let table = compare.standardOutput
     #expect(table.contains("PROCESS FAILURES") && table.contains("NETWORK FAILURES"), "\(table)")
   }
@@ -134,7 +140,9 @@ import Testing
     defer { compare.signal(SIGKILL) }
     let status = await compare.waitForExit(timeout: .seconds(30))
     #expect(status != nil && status != .exited(code: 0))
-    #expect(compare.standardError.contains("meteor"), "\(compare.standardError)")
+    try await pollUntil("the error naming the scenario", lastSeen: { compare.standardError }) {
+      compare.standardError.contains("meteor")
+    }
   }
 }
 

@@ -74,7 +74,7 @@ import Testing
 
   @Test func aPortHeldByAnotherServerFailsTheStartNamingTheProblem() async throws {
     var options = TestSupport.mockOptions()
-    options.readyTimeout = .seconds(2)
+    options.portRetryWindow = .seconds(1)
     try await ServerManager.with(options: options) { manager in
       let holder = try await manager.start()
       // Not a restart: the port stays taken, so the retries run out and the error says why.

@@ -79,8 +79,11 @@ public final class ProxyManager: Sendable {
   /// Removes every fault and timeline of the proxy.
   public func clearFaults(on proxy: String = "comfy") async throws {
     let before = try engine.faults(forProxy: proxy)
+    let profile = engine.proxy(named: proxy)?.profile
+    // An empty profile is the one call that also ends a running timeline.
     try await engine.applyProfile(Profile(name: "none", description: "no faults"), toProxy: proxy)
     for fault in before { clock?.ended(fault.name) }
+    if let profile, profile != "none" { clock?.ended("profile \(profile)") }
   }
 
   /// Applies `fault` for `duration`, then removes it: a blackout of five seconds is one call.

@@ -43,3 +43,44 @@ import Testing
     }
   }
 }
+
+/// Profiles applied through `ProxyManager`.
+@Suite struct ProxyManagerProfileTests {
+  @Test func aProfileFileIsAppliedRecordedAndClearedAndABadOneNamesItsFile() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "faultline-profiles-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let good = directory.appendingPathComponent("slow.yaml")
+    try """
+    name: slow
+    description: 100 ms downstream.
+    faults:
+      - type: latency
+        stream: downstream
+        latency: 100ms
+    """.write(to: good, atomically: true, encoding: .utf8)
+    let bad = directory.appendingPathComponent("bad.yaml")
+    try "name: bad\ndescription: x\nfaults:\n  - type: latncy\n".write(
+      to: bad, atomically: true, encoding: .utf8)
+
+    let clock = ScenarioClock()
+    try await TestSupport.withServer { _, server in
+      try await ProxyManager.with(clock: clock) { proxies in
+        let port = try await proxies.addProxy(upstreamPort: server.port)
+        try await proxies.applyProfile(file: good.path)
+        let start = ContinuousClock.now
+        #expect(try await HTTPProbe.request("GET", "/queue", port: port).status == 200)
+        #expect(ContinuousClock.now - start >= .milliseconds(100), "the profile's latency applies")
+        let error = await #expect(throws: (any Error).self) {
+          try await proxies.applyProfile(file: bad.path)
+        }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("bad.yaml") && message.contains("latncy"), "\(message)")
+        try await proxies.clearFaults()
+        #expect(try proxies.engine.activeFaults(forProxy: "comfy").isEmpty)
+      }
+    }
+    #expect(clock.intervals.contains { $0.name == "profile slow" && $0.ended != nil }, "\(clock)")
+  }
+}

@@ -18,12 +18,22 @@ public actor ServerManager {
   public nonisolated let outputDirectory: URL
   private var servers: [Int: ServerInstance] = [:]
 
-  public init(options: MockServerOptions = MockServerOptions()) throws {
+  /// - Parameter parentDirectory: where the manager makes its own directory; the system temporary
+  ///   directory by default. A caller that may be killed before `stopAll()` runs passes a
+  ///   directory it removes itself.
+  public init(options: MockServerOptions = MockServerOptions(), parentDirectory: URL? = nil) throws
+  {
     self.options = options
-    outputDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-harness-\(UUID().uuidString)")
+    outputDirectory = (parentDirectory ?? FileManager.default.temporaryDirectory)
+      .appendingPathComponent("faultline-harness-\(UUID().uuidString)")
     try FileManager.default.createDirectory(
       at: outputDirectory, withIntermediateDirectories: true)
+  }
+
+  /// A manager dropped without `stopAll()` still leaves no files (its servers are killed as their
+  /// handles go).
+  deinit {
+    try? FileManager.default.removeItem(at: outputDirectory)
   }
 
   /// Runs `body` with a new manager, then stops every server and removes their files, whether

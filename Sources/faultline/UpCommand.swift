@@ -53,6 +53,12 @@ struct UpCommand: AsyncParsableCommand {
   @Option(help: "Switch on a real-server quirk of the mock (repeatable), e.g. reconnect-race.")
   var quirk: [String] = []
 
+  @Option(
+    help:
+      "Directory in which the server keeps its files (default: the system temporary directory); a parent that may kill `up` with SIGKILL passes one it removes itself."
+  )
+  var outputDirectory: String?
+
   @Flag(help: "Exit when standard input reaches end-of-file (the parent that started us is gone).")
   var exitWithParent = false
 
@@ -78,7 +84,8 @@ struct UpCommand: AsyncParsableCommand {
       statusInterval: try duration(statusInterval, option: "--status-interval"),
       quirks: quirk)
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT, SIGHUP])
-    let servers = try ServerManager(options: options)
+    let servers = try ServerManager(
+      options: options, parentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
     let proxies = try ProxyManager(seed: seed ?? loaded?.seed)
     let control = try ControlServer(engine: proxies.engine, port: apiPort)
     do {

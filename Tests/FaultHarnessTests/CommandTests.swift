@@ -11,9 +11,17 @@ import Testing
 /// The harness's subcommands as a user runs them: real `faultline` processes.
 @Suite struct CommandTests {
   @Test func upPrintsItsURLsServesThroughTheProxyAndTakesTheServerDownWhenKilled() async throws {
+    // A SIGKILLed `up` cannot remove its server's files: they go into a directory of ours.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "faultline-up-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
     let up = try ManagedChild(
       executable: FaultlineExecutable.url,
-      arguments: ["up", "--node-time", "50ms", "--status-interval", "250ms", "--exit-with-parent"])
+      arguments: [
+        "up", "--node-time", "50ms", "--status-interval", "250ms", "--exit-with-parent",
+        "--output-directory", directory.path,
+      ])
     defer { up.signal(SIGKILL) }
     let ready = try await up.waitForReadyLine(timeout: .seconds(30))
     let proxy = try #require(ready.string("proxy").flatMap(URL.init(string:)), "\(ready.line)")

@@ -14,7 +14,7 @@ extension ComfyClientConfiguration {
     baseDelay: Duration = .milliseconds(100),
     maxDelay: Duration = .seconds(1)
   ) -> ComfyClientConfiguration {
-    ComfyClientConfiguration(
+    var configuration = ComfyClientConfiguration(
       baseURL: baseURL,
       autoReconnect: autoReconnect,
       reconnectPolicy: ReconnectPolicy(
@@ -25,6 +25,9 @@ extension ComfyClientConfiguration {
       healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
       requestTimeout: .seconds(2)
     )
+    // Every drop is expected here; the client's info lines about them would bury real problems.
+    configuration.logger.logLevel = .warning
+    return configuration
   }
 }
 

@@ -8,10 +8,14 @@ public struct RecoveryMeasurement: Sendable, Codable, Equatable {
   public var noticedAfter: Double?
   /// Why the client said it disconnected.
   public var disconnectReason: String?
+  /// From the failure until the client's first `reconnected` event, which may come while the
+  /// cause still lasts (a reconnect through a lossy or slow link); nil when it never reconnected.
+  public var reconnectedAfter: Double?
   /// From the moment the cause was gone (server back, fault removed) until the client worked
   /// again (connected, reconnected if it had dropped, `GET /queue` answered); nil if it did not.
   public var restoredAfter: Double?
-  /// From the failure until the client worked again.
+  /// From the failure until the client was found working again, checked from the moment the
+  /// cause was gone: for a failure the client rides out, this is the failure's length.
   public var outage: Double?
   /// Whether the client worked again within the deadline.
   public var recovered: Bool

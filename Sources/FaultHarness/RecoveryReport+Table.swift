@@ -12,10 +12,11 @@ extension RecoveryReport {
         + "silence deadline \(silence), backoff \(Self.seconds(client.backoffBaseSeconds))"
         + "–\(Self.seconds(client.backoffMaxSeconds))")
     lines.append(
-      "noticed: failure → client reports it; restored: cause gone → client works; "
-        + "outage: failure → client works (medians)")
+      "noticed: failure → client reports it; reconnected: failure → first reconnect; "
+        + "restored: cause gone → client works; outage: failure → client works (medians)")
     let header = [
-      "scenario", "recovered", "noticed", "restored", "outage", "max outage", "msgs missed",
+      "scenario", "recovered", "noticed", "reconnected", "restored", "outage", "max outage",
+      "msgs missed",
       "prompts lost", "prompt after", "disconnect reason",
     ]
     let longest = scenarios.compactMap(\.maxOutage).max() ?? 0
@@ -30,6 +31,7 @@ extension RecoveryReport {
           row.scenario,
           "\(row.recoveredRuns)/\(row.runs)",
           row.medianNoticedAfter.map(Self.seconds) ?? "never",
+          row.medianReconnectedAfter.map(Self.seconds) ?? "-",
           row.medianRestoredAfter.map(Self.seconds) ?? "-",
           row.medianOutage.map(Self.seconds) ?? "-",
           row.maxOutage.map(Self.seconds) ?? "-",

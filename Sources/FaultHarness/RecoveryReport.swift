@@ -29,6 +29,8 @@ public struct ScenarioSummary: Sendable, Codable, Equatable {
   public var noticedRuns: Int
   /// Median seconds until noticed, over the runs that noticed.
   public var medianNoticedAfter: Double?
+  /// Median seconds from the failure until the first reconnect, over runs that reconnected.
+  public var medianReconnectedAfter: Double?
   /// Median seconds from the cause's end until working, over recovered runs.
   public var medianRestoredAfter: Double?
   public var maxRestoredAfter: Double?
@@ -47,6 +49,7 @@ public struct ScenarioSummary: Sendable, Codable, Equatable {
 public struct RecoveryReport: Sendable, Codable, Equatable {
   public var generatedAt: String
   public var repeats: Int
+  /// Base seed of the proxy's decisions; run N used `seed + N`.
   public var seed: UInt64
   public var client: ClientSettingsSummary
   public var scenarios: [ScenarioSummary]
@@ -91,6 +94,7 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
       runs: runs.count, recoveredRuns: recovered.count,
       noticedRuns: runs.filter { $0.noticedAfter != nil }.count,
       medianNoticedAfter: median(runs.compactMap(\.noticedAfter)),
+      medianReconnectedAfter: median(runs.compactMap(\.reconnectedAfter)),
       medianRestoredAfter: median(recovered.compactMap(\.restoredAfter)),
       maxRestoredAfter: recovered.compactMap(\.restoredAfter).max(),
       medianOutage: median(recovered.compactMap(\.outage)),

@@ -14,7 +14,8 @@ public struct RecoveryRunner: Sendable {
   public var mockOptions: MockServerOptions
   /// The client's settings for a given base URL (the proxy's).
   public var clientConfiguration: @Sendable (URL) -> ComfyClientConfiguration
-  /// Seed of the proxy's random decisions, for replaying a run.
+  /// Base seed of the proxy's random decisions; run N uses `seed + N`, so runs differ but each
+  /// can be replayed.
   public var seed: UInt64
   /// How long the client may take to work again once the cause is gone.
   public var recoveryDeadline: Duration
@@ -52,9 +53,11 @@ public struct RecoveryRunner: Sendable {
         measurements.append(measurement)
       }
     }
+    // The settings summarised do not depend on the URL; any valid one will do.
+    let settings = clientConfiguration(URL(string: "http://127.0.0.1:1")!)
     return RecoveryReport(
       scenarios: scenarios, measurements: measurements, repeats: max(repeats, 1), seed: seed,
-      client: ClientSettingsSummary(clientConfiguration(URL(string: "http://127.0.0.1:1")!)))
+      client: ClientSettingsSummary(settings))
   }
 
   /// One run of one scenario. Problems of the set-up itself end up in `error`, never thrown.
@@ -75,7 +78,8 @@ public struct RecoveryRunner: Sendable {
     } catch {
       return RecoveryMeasurement(
         scenario: scenario.name, category: scenario.category, run: run, noticedAfter: nil,
-        disconnectReason: nil, restoredAfter: nil, outage: nil, recovered: false,
+        disconnectReason: nil, reconnectedAfter: nil, restoredAfter: nil, outage: nil,
+        recovered: false,
         reconnectAttempts: 0, statusBroadcastsMissed: 0, inFlightPrompt: "unknown",
         promptsLost: 0, promptAfterRecovery: false, error: "\(error)")
     }
@@ -132,6 +136,9 @@ public struct RecoveryRunner: Sendable {
       scenario: scenario.name, category: scenario.category, run: run,
       noticedAfter: noticedAt.map { ($0 - failedAt).inSeconds },
       disconnectReason: reason.map { "\($0)" },
+      reconnectedAfter: events.firstTime(after: failedAt, where: \.isReconnected).map {
+        ($0 - failedAt).inSeconds
+      },
       restoredAfter: workingAt.map { max($0 - causeEndedAt, .zero).inSeconds },
       outage: workingAt.map { ($0 - failedAt).inSeconds },
       recovered: workingAt != nil,

@@ -128,8 +128,9 @@ import Testing
       #expect(measurement.error == nil, "\(measurement)")
       #expect(measurement.promptAfterRecovery, "\(measurement)")
       let noticed = try #require(measurement.noticedAfter, "\(measurement)")
+      let reconnected = try #require(measurement.reconnectedAfter, "\(measurement)")
       let outage = try #require(measurement.outage, "\(measurement)")
-      #expect(noticed < outage)
+      #expect(noticed < reconnected && reconnected <= outage, "\(measurement)")
     }
     let sigkill = try #require(report.measurements.first { $0.scenario == "sigkill" })
     #expect(sigkill.category == .processCrash)

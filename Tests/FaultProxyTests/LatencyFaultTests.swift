@@ -37,7 +37,8 @@ import Testing
     // What the fault decided: uniform 15 ± 10 ms has a median of 15 ms and an interquartile range of 10 ms.
     let decided = proxy.engine.eventLog.events().compactMap(\.value)
     #expect(decided.count == 150)
-    #expect((13...17).contains(decided.percentile(0.5)), "decided median \(decided.percentile(0.5)) ms")
+    #expect(
+      (13...17).contains(decided.percentile(0.5)), "decided median \(decided.percentile(0.5)) ms")
     let decidedSpread = decided.percentile(0.75) - decided.percentile(0.25)
     #expect((8...12).contains(decidedSpread), "decided interquartile range \(decidedSpread) ms")
     #expect(decided.allSatisfy { $0 >= 5 && $0 <= 25.5 })

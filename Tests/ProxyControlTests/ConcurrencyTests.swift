@@ -71,4 +71,48 @@ struct ConcurrencyTests {
       #expect(remaining.status == 200)
     }
   }
+
+  @Test("Concurrent create, move and delete of one proxy leave it whole or gone")
+  func proxySetChanges() async throws {
+    try await ControlFixture.with { fixture in
+      let upstreams = [fixture.upstream, "localhost:\(fixture.echo.port)"]
+      let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+        for worker in 0..<8 {
+          group.addTask {
+            var seen: [Int] = []
+            for round in 0..<10 {
+              let upstream = upstreams[(worker + round) % 2]
+              seen.append(
+                try await fixture.client.post(
+                  "/proxies", json: ["name": "x", "upstream": upstream]
+                ).status)
+              seen.append(
+                try await fixture.client.patch("/proxies/x", json: ["upstream": upstream]).status)
+              seen.append(
+                try await fixture.client.post("/proxies/x/toxics", json: ["type": "noop"]).status)
+              if round % 3 == worker % 3 {
+                seen.append(try await fixture.client.delete("/proxies/x").status)
+              }
+            }
+            return seen
+          }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+      }
+      #expect(Set(statuses).isSubset(of: [200, 201, 204, 404, 409]), "statuses: \(Set(statuses))")
+      let final = try await fixture.client.get("/proxies/x")
+      if final.status == 200 {
+        let listen = try #require(try final.object()["listen"] as? String)
+        let port = try #require(Int(listen.split(separator: ":").last ?? ""))
+        _ = try await TCPSocket.offload {
+          let socket = try TCPSocket.connect(port: port)
+          defer { socket.close() }
+          return try echoRoundTrip(socket)
+        }
+      } else {
+        #expect(final.status == 404)
+      }
+      #expect(fixture.engine.proxies().count <= 1)
+    }
+  }
 }

@@ -81,6 +81,38 @@ struct ServerRoutesTests {
     }
   }
 
+  @Test("A /populate that fails half-way (a port taken) undoes what it did")
+  func populateRollback() async throws {
+    try await ControlFixture.with { fixture in
+      let takenPort = try await fixture.createProxy("holder")
+      try await fixture.createProxy("replaced")
+      _ = try await fixture.client.post(
+        "/proxies/replaced/toxics", json: ["type": "noop", "name": "kept"])
+      let body: [[String: Any]] = [
+        ["name": "new", "upstream": fixture.upstream],
+        ["name": "replaced", "upstream": "localhost:\(fixture.echo.port)"],
+        ["name": "clash", "listen": "127.0.0.1:\(takenPort)", "upstream": fixture.upstream],
+      ]
+      let response = try await fixture.client.post("/populate", json: body)
+      #expect(response.status == 500)
+      #expect((try response.object()["error"] as? String)?.contains("\(takenPort)") == true)
+      let proxies = try await fixture.client.get("/proxies").object()
+      #expect(Set(proxies.keys) == ["holder", "replaced"])
+      let replaced = try #require(proxies["replaced"] as? [String: Any])
+      #expect(replaced["upstream"] as? String == fixture.upstream)
+      #expect((replaced["toxics"] as? [[String: Any]])?.first?["name"] as? String == "kept")
+    }
+  }
+
+  @Test("Unknown routes answer 404 in the API's error shape")
+  func unknownRoute() async throws {
+    try await ControlFixture.with { fixture in
+      let response = try await fixture.client.get("/nothing/here")
+      #expect(response.status == 404)
+      #expect(try response.object()["status"] as? Int == 404)
+    }
+  }
+
   @Test("GET /metrics: Toxiproxy's byte counters with its labels, and ours, counting real traffic")
   func metrics() async throws {
     try await ControlFixture.with { fixture in

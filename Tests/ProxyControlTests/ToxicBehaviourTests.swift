@@ -14,7 +14,9 @@ struct ToxicBehaviourTests {
       _ = try await fixture.client.post("/proxies/rp/toxics", json: ["type": "reset_peer"])
       let outcome = try await TCPSocket.offload { () -> Result<Data, TestSocketError> in
         try socket.send(Data([1]))
-        do { return .success(try socket.receive()) } catch let error as TestSocketError { return .failure(error) }
+        do { return .success(try socket.receive()) } catch let error as TestSocketError {
+          return .failure(error)
+        }
       }
       #expect(outcome == .failure(.failed("recv", ECONNRESET)))
     }
@@ -24,7 +26,8 @@ struct ToxicBehaviourTests {
   func limitData() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("ld")
-      _ = try await fixture.client.post("/proxies/ld/toxics", json: ["type": "limit_data", "attributes": ["bytes": 10]])
+      _ = try await fixture.client.post(
+        "/proxies/ld/toxics", json: ["type": "limit_data", "attributes": ["bytes": 10]])
       let received = try await TCPSocket.offload { () -> Data in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
@@ -39,7 +42,8 @@ struct ToxicBehaviourTests {
   func bandwidth() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("bw")
-      _ = try await fixture.client.post("/proxies/bw/toxics", json: ["type": "bandwidth", "attributes": ["rate": 100]])
+      _ = try await fixture.client.post(
+        "/proxies/bw/toxics", json: ["type": "bandwidth", "attributes": ["rate": 100]])
       let seconds = try await TCPSocket.offload { () -> Double in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
@@ -56,13 +60,15 @@ struct ToxicBehaviourTests {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("tz")
       _ = try await fixture.client.post(
-        "/proxies/tz/toxics", json: ["type": "latency", "toxicity": 0, "attributes": ["latency": 1000]])
+        "/proxies/tz/toxics",
+        json: ["type": "latency", "toxicity": 0, "attributes": ["latency": 3000]])
       let seconds = try await TCPSocket.offload { () -> Double in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
         return try echoRoundTrip(socket)
       }
-      #expect(seconds < 0.5)
+      #expect(
+        seconds < 2, "a round trip past a 3 s latency toxic with toxicity 0 took \(seconds) s")
     }
   }
 
@@ -70,15 +76,17 @@ struct ToxicBehaviourTests {
   func refuse() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("rf")
-      _ = try await fixture.client.post("/proxies/rf/toxics", json: ["type": "refuse", "name": "down"])
-      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) { try TCPSocket.connect(port: port).close() }
+      _ = try await fixture.client.post(
+        "/proxies/rf/toxics", json: ["type": "refuse", "name": "down"])
+      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) {
+        try TCPSocket.connect(port: port).close()
+      }
       #expect(try await fixture.client.delete("/proxies/rf/toxics/down").status == 204)
-      let seconds = try await TCPSocket.offload { () -> Double in
+      _ = try await TCPSocket.offload { () -> Double in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
         return try echoRoundTrip(socket)
       }
-      #expect(seconds < 1)
     }
   }
 }

@@ -1,14 +1,13 @@
 /// Lets `bytes` bytes through in this direction, then closes the connection, as Toxiproxy's limit_data
 /// toxic does: the sink reads exactly that many bytes and then EOF.
 final class LimitDataStage: BaseStage {
-  private let limit: Int
-  private var passed = 0
+  private var budget: ByteBudget
   private var closed = false
 
   init(context: StageContext, bytes: Int) {
-    limit = bytes
+    budget = ByteBudget(limit: bytes)
     super.init(context: context)
-    if limit == 0 { context.scheduler.schedule(at: 0) { [weak self] in self?.close() } }
+    if bytes <= 0 { context.scheduler.schedule(at: 0) { [weak self] in self?.close() } }
   }
 
   override func receive(_ chunk: Chunk) {
@@ -16,24 +15,16 @@ final class LimitDataStage: BaseStage {
       context.discarded(chunk.count)
       return
     }
-    let allowed = limit - passed
-    if chunk.count < allowed {
-      passed += chunk.count
-      output?.receive(chunk)
-      return
-    }
-    var rest = chunk
-    let prefix = allowed == rest.count ? rest : rest.splitPrefix(allowed)
-    passed += allowed
-    output?.receive(prefix)
-    if allowed < chunk.count { context.discarded(rest.count) }
-    close()
+    let (within, overflow, reached) = budget.take(chunk)
+    if let within { output?.receive(within) }
+    if overflow > 0 { context.discarded(overflow) }
+    if reached { close() }
   }
 
   private func close() {
     guard !closed else { return }
     closed = true
-    context.log("limit_data", bytes: passed)
+    context.log("limit_data", bytes: budget.passed)
     output?.receiveEnd(.fin)
     context.pair.finishAfterLimit(direction: context.direction)
   }

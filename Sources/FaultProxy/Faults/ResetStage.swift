@@ -1,20 +1,23 @@
 /// Resets the connection with a RST: after a time since it opened, after a number of bytes in this
-/// direction, or at once; for a share of connections given by `probability` (drawn once per connection).
+/// direction, at once, or (Toxiproxy's reset_peer) a time after the first chunk; for a share of
+/// connections given by `probability` (drawn once per connection).
 final class ResetStage: BaseStage {
   private let reset: FaultKind.Reset
   private let armed: Bool
-  private var passed = 0
+  private var budget: ByteBudget?
   private var timer: PreciseScheduler.Token?
   private var fired = false
 
   init(context: StageContext, reset: FaultKind.Reset) {
     self.reset = reset
     armed = context.key.derived("reset-probability").occurs(withProbability: reset.probability)
+    budget = reset.afterBytes.map { ByteBudget(limit: $0) }
     super.init(context: context)
     // With `stream: both` the two stages share one timer: the upstream one keeps it.
-    guard armed, context.fault.spec.stream != .both || context.direction == .upstream else {
-      return
-    }
+    // With `startsAtFirstByte` the timer starts at the first chunk instead (see `receive`).
+    guard armed, !reset.startsAtFirstByte,
+      context.fault.spec.stream != .both || context.direction == .upstream
+    else { return }
     if reset.afterBytes == nil || reset.after != nil {
       let delay = reset.after?.nanoseconds ?? 0
       timer = context.scheduler.schedule(at: context.pair.openedAt &+ delay) { [weak self] in
@@ -26,30 +29,35 @@ final class ResetStage: BaseStage {
   private func fire() {
     guard !fired else { return }
     fired = true
-    context.log("reset", bytes: passed)
+    context.log("reset", bytes: budget?.passed ?? 0)
     context.pair.abort(
       resetClient: reset.side != .upstream, resetUpstream: reset.side != .client)
   }
 
   override func receive(_ chunk: Chunk) {
-    guard armed, let limit = reset.afterBytes, !fired else {
-      if !fired { output?.receive(chunk) } else { context.discarded(chunk.count) }
+    guard !fired else {
+      context.discarded(chunk.count)
       return
     }
-    let allowed = limit - passed
-    if chunk.count < allowed {
-      passed += chunk.count
+    if armed && reset.startsAtFirstByte {
+      // As Toxiproxy's reset_peer: the first chunk starts the clock and is never delivered.
+      context.discarded(chunk.count)
+      if timer == nil {
+        timer = context.scheduler.schedule(after: reset.after?.nanoseconds ?? 0) { [weak self] in
+          self?.fire()
+        }
+      }
+      return
+    }
+    guard armed, var current = budget else {
       output?.receive(chunk)
       return
     }
-    var rest = chunk
-    if allowed > 0 {
-      passed += allowed
-      output?.receive(allowed == rest.count ? rest : rest.splitPrefix(allowed))
-      if allowed == chunk.count { rest.count = 0 }
-    }
-    if rest.count > 0 { context.discarded(rest.count) }
-    fire()
+    let (within, overflow, reached) = current.take(chunk)
+    budget = current
+    if let within { output?.receive(within) }
+    if overflow > 0 { context.discarded(overflow) }
+    if reached { fire() }
   }
 
   override func flush() {

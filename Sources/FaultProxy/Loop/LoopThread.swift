@@ -54,45 +54,42 @@ final class LoopThread: @unchecked Sendable {
     ready.wait()
   }
 
-  /// Runs `command` on the loop thread soon; never blocks.
-  func execute(_ command: @escaping Command) {
-    let accepted = stopped.withLock { isStopped in
+  /// Runs `command` on the loop thread soon; never blocks. Returns false, dropping the command, once
+  /// the loop has stopped.
+  @discardableResult
+  func execute(_ command: @escaping Command) -> Bool {
+    // The wake-up is sent under the lock: once `stop` has taken it, no send can reach the async
+    // handle, which the loop closes and frees during shutdown.
+    stopped.withLock { isStopped in
       if isStopped { return false }
       commands.withLock { $0.append(command) }
+      uv_async_send(wakeup)
       return true
     }
-    if accepted { uv_async_send(wakeup) }
   }
 
-  /// Runs `body` on the loop thread and returns its result.
+  /// Runs `body` on the loop thread and returns its result; throws `engineStopped` after `stop`.
   func run<T: Sendable>(_ body: @escaping @Sendable (Worker) throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-      execute { worker in
+      let accepted = execute { worker in
         continuation.resume(with: Result { try body(worker) })
       }
-    }
-  }
-
-  /// Runs `body` on the loop thread; `body` resumes the continuation when its work completes, possibly later.
-  func runAsync<T: Sendable>(
-    _ body: @escaping @Sendable (Worker, CheckedContinuation<T, any Error>) -> Void
-  ) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-      execute { worker in body(worker, continuation) }
+      if !accepted { continuation.resume(throwing: ProxyError.engineStopped) }
     }
   }
 
   /// Closes every handle of the loop, lets the loop end, and waits for the thread to finish.
   func stop() {
     let first = stopped.withLock { isStopped in
-      defer { isStopped = true }
-      return !isStopped
+      if isStopped { return false }
+      isStopped = true
+      commands.withLock { queue in
+        queue.append { worker in worker.beginShutdown() }
+      }
+      uv_async_send(wakeup)
+      return true
     }
     guard first else { return }
-    commands.withLock { queue in
-      queue.append { worker in worker.beginShutdown() }
-    }
-    uv_async_send(wakeup)
     finished.wait()
   }
 

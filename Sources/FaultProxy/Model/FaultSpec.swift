@@ -202,21 +202,26 @@ extension FaultKind {
 
   /// Close with RST after a time, after a number of bytes, or for a share of connections.
   public struct Reset: Sendable, Hashable {
-    /// Time since the connection opened.
+    /// Time since the connection opened (or since its first byte, with `startsAtFirstByte`).
     public var after: Duration?
     /// Bytes passed in the fault's direction(s).
     public var afterBytes: Int?
     /// Probability per connection that the reset happens at all (independent of toxicity).
     public var probability: Double
     public var side: ResetSide
+    /// Toxiproxy's `reset_peer`: the clock starts at the first chunk in the fault's direction, which is
+    /// dropped together with everything after it.
+    public var startsAtFirstByte: Bool
     public init(
       after: Duration? = nil, afterBytes: Int? = nil, probability: Double = 1,
-      side: ResetSide = .both
+      side: ResetSide = .both,
+      startsAtFirstByte: Bool = false
     ) {
       self.after = after
       self.afterBytes = afterBytes
       self.probability = probability
       self.side = side
+      self.startsAtFirstByte = startsAtFirstByte
     }
   }
 

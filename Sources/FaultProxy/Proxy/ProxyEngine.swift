@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Glibc
 import Synchronization
 
@@ -128,11 +129,13 @@ public final class ProxyEngine: Sendable {
   public func shutdown() async {
     guard !isStopped.exchange(true, ordering: .relaxed) else { return }
     let threads = self.threads
+    // Joining the loop threads blocks, so it happens on a thread of its own: blocking a Dispatch or
+    // cooperative-pool thread would starve Swift concurrency (two threads on a two-core machine).
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      DispatchQueue.global().async {
+      Thread {
         for thread in threads { thread.stop() }
         continuation.resume()
-      }
+      }.start()
     }
     registry.withLock { $0.removeAll() }
   }

@@ -17,6 +17,10 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
       response = try await next(request, context)
     } catch let error as ProxyError {
       response = try ControlError(error).response(from: request, context: context)
+    } catch let error as HTTPError {
+      // The router's own failures (unknown route, wrong method) in the API's error shape.
+      let message = error.body ?? error.status.reasonPhrase.lowercased()
+      response = try ControlError(error.status, message).response(from: request, context: context)
     } catch let error as any HTTPResponseError {
       response = try error.response(from: request, context: context)
     } catch {

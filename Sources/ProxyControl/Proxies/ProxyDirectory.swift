@@ -7,6 +7,7 @@ import FaultProxy
 public struct ProxyDirectory: Sendable {
   public let engine: ProxyEngine
   let names: WireNames
+  private let lock = ProxySetLock()
 
   public init(engine: ProxyEngine) {
     self.init(engine: engine, names: WireNames())
@@ -20,6 +21,12 @@ public struct ProxyDirectory: Sendable {
   /// Starts a proxy; 409 if the name is taken, 500 if the address cannot be bound.
   @discardableResult
   public func create(_ request: ProxyRequest, faults: [FaultSpec] = []) async throws -> ProxyInfo {
+    try await lock.withLock { try await unlockedCreate(request, faults: faults) }
+  }
+
+  private func unlockedCreate(_ request: ProxyRequest, faults: [FaultSpec] = []) async throws
+    -> ProxyInfo
+  {
     let created = try await engine.addProxy(
       ProxyConfiguration(
         name: request.name, listen: request.listen, upstream: request.upstream, faults: faults))
@@ -33,6 +40,10 @@ public struct ProxyDirectory: Sendable {
 
   /// Changes a proxy's addresses (restarting it, its toxics kept) and whether it is enabled.
   public func update(named name: String, body: JSONValue) async throws -> ProxyInfo {
+    try await lock.withLock { try await unlockedUpdate(named: name, body: body) }
+  }
+
+  private func unlockedUpdate(named name: String, body: JSONValue) async throws -> ProxyInfo {
     let current = try info(named: name)
     guard let members = body.objectValue else {
       throw ControlError.badRequest("expected a JSON object, got \(body.kindDescription)")
@@ -47,11 +58,11 @@ public struct ProxyDirectory: Sendable {
     let upstream = try upstreamText.map { text throws(ControlError) in
       try ProxyRequest.address(text, field: "upstream")
     }
-    let moves = listen.map { !Self.matches($0, bound: current.listen) } ?? false
+    let newListen = listen.flatMap { Self.matches($0, bound: current.listen) ? nil : $0 }
     let retargets = upstream.map { $0 != current.upstream } ?? false
-    if moves || retargets {
+    if newListen != nil || retargets {
       try await restart(
-        current, listen: moves ? listen! : current.listen, upstream: upstream ?? current.upstream,
+        current, listen: newListen ?? current.listen, upstream: upstream ?? current.upstream,
         upstreamText: upstreamText ?? names.upstreamText(of: current))
     } else if let upstreamText, let upstream {
       names.rememberUpstream(upstreamText, address: upstream, proxy: name)
@@ -64,16 +75,29 @@ public struct ProxyDirectory: Sendable {
 
   /// Removes a proxy, closing its listener and connections.
   public func delete(named name: String) async throws {
+    try await lock.withLock { try await unlockedDelete(named: name) }
+  }
+
+  private func unlockedDelete(named name: String) async throws {
     try await engine.removeProxy(named: name)
     names.forget(proxy: name)
   }
 
   /// Creates every proxy of `requests`, replacing an existing one only where listen or upstream
-  /// differ (Toxiproxy's `/populate` and `-config`). Stops at the first failure; returns what was done.
+  /// differ (Toxiproxy's `/populate` and `-config`). If one fails (a port is taken), what this call
+  /// did is undone, as far as the engine allows, and the error returned with the proxies as they are.
   public func populate(_ requests: [ProxyRequest]) async -> (
     proxies: [ProxyInfo], error: (any Error)?
   ) {
+    // The body never throws: a failure is part of the answer.
+    (try? await lock.withLock { await unlockedPopulate(requests) }) ?? ([], nil)
+  }
+
+  private func unlockedPopulate(_ requests: [ProxyRequest]) async -> (
+    proxies: [ProxyInfo], error: (any Error)?
+  ) {
     var done: [ProxyInfo] = []
+    var undo: [PopulateStep] = []
     do {
       for request in requests {
         if let existing = engine.proxy(named: request.name) {
@@ -82,17 +106,49 @@ public struct ProxyDirectory: Sendable {
           {
             if existing.enabled != request.enabled {
               try await engine.setEnabled(request.enabled, forProxy: request.name)
+              undo.append(.toggled(existing))
             }
             done.append(try info(named: request.name))
             continue
           }
-          try await delete(named: request.name)
+          let faults = try engine.faults(forProxy: request.name)
+          let upstreamText = names.upstreamText(of: existing)
+          try await unlockedDelete(named: request.name)
+          undo.append(.replaced(existing, faults: faults, upstreamText: upstreamText))
+        } else {
+          undo.append(.created(request.name))
         }
-        done.append(try await create(request))
+        done.append(try await unlockedCreate(request))
       }
       return (done, nil)
     } catch {
-      return (done, error)
+      for step in undo.reversed() { await revert(step) }
+      return (requests.compactMap { engine.proxy(named: $0.name) }, error)
+    }
+  }
+
+  /// One change `/populate` made, remembered so that a failure later in the list can undo it.
+  private enum PopulateStep {
+    case created(String)
+    case replaced(ProxyInfo, faults: [FaultSpec], upstreamText: String)
+    case toggled(ProxyInfo)
+  }
+
+  private func revert(_ step: PopulateStep) async {
+    switch step {
+    case .created(let name):
+      if engine.proxy(named: name) != nil { try? await unlockedDelete(named: name) }
+    case .replaced(let old, let faults, let upstreamText):
+      if engine.proxy(named: old.name) != nil { try? await unlockedDelete(named: old.name) }
+      let restored = try? await engine.addProxy(
+        ProxyConfiguration(
+          name: old.name, listen: old.listen, upstream: old.upstream, faults: faults))
+      if restored != nil {
+        names.rememberUpstream(upstreamText, address: old.upstream, proxy: old.name)
+        if !old.enabled { try? await engine.setEnabled(false, forProxy: old.name) }
+      }
+    case .toggled(let old):
+      try? await engine.setEnabled(old.enabled, forProxy: old.name)
     }
   }
 

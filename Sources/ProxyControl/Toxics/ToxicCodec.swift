@@ -49,14 +49,10 @@ enum ToxicCodec {
       kind = .timeout(try reader.duration("timeout") ?? .zero)
     case "reset_peer":
       allowed = ["timeout"]
-      // Toxiproxy resets on the first chunk after the toxic is in place (dropping it) when the
-      // timeout is 0: that is exactly a reset after 0 bytes. A longer timeout counts from when the
-      // connection opened (Toxiproxy counts from that first chunk; see docs/control-api.md).
+      // As Toxiproxy: the first chunk in the toxic's direction starts the clock and is dropped;
+      // `timeout` later the connection is reset.
       let timeout = try reader.duration("timeout") ?? .zero
-      kind = .reset(
-        timeout == .zero
-          ? FaultKind.Reset(afterBytes: 0, side: .both)
-          : FaultKind.Reset(after: timeout, side: .both))
+      kind = .reset(FaultKind.Reset(after: timeout, side: .both, startsAtFirstByte: true))
     case "slicer":
       allowed = ["average_size", "size_variation", "delay"]
       kind = .slicer(try decodeSlicer(&reader))

@@ -1,0 +1,129 @@
+import FaultProxy
+import Foundation
+import Glibc
+import Testing
+
+/// The faults Toxiproxy also has (limit_data, slicer, slow_close, timeout), observed from outside.
+@Suite struct ToxiproxyStyleFaultTests {
+  @Test func limitDataDeliversExactlyThatManyBytesThenEOF() async throws {
+    let server = try TestServer { socket in
+      try? socket.send(randomBytes(count: 500_000, seed: 61))
+    }
+    let fault = FaultSpec(name: "cap", stream: .downstream, kind: .limitData(bytes: 12_345))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    let received = try await blocking { try socket.receiveAll() }
+    #expect(received == Array(randomBytes(count: 500_000, seed: 61).prefix(12_345)))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func limitDataOfZeroClosesAtOnce() async throws {
+    let server = try makeEchoServer()
+    let fault = FaultSpec(name: "none", stream: .downstream, kind: .limitData(bytes: 0))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    try await blocking { try socket.send(Array("anything".utf8)) }
+    #expect(try await blocking { try socket.receiveAll() }.isEmpty)
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func slicerCutsTheStreamIntoSmallSpacedPiecesWithoutChangingIt() async throws {
+    let data = randomBytes(count: 4_000, seed: 62)
+    let server = try TestServer { socket in
+      try? socket.send(data)
+      socket.shutdownWrite()
+    }
+    let fault = FaultSpec(
+      name: "slices", stream: .downstream,
+      kind: .slicer(.init(averageSize: 100, sizeVariation: 40, delay: .milliseconds(2))))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    let (received, reads) = try await blocking { () -> ([UInt8], Int) in
+      var all: [UInt8] = []
+      var reads = 0
+      while true {
+        let part = try socket.receive()
+        if part.isEmpty { return (all, reads) }
+        all += part
+        reads += 1
+      }
+    }
+    #expect(received == data)
+    // About 40 pieces 2 ms apart: the client cannot have read them in a handful of reads.
+    #expect(reads >= 10, "only \(reads) reads for 4,000 bytes in pieces of about 100")
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func slowCloseDelaysTheFinButNotTheData() async throws {
+    let server = try TestServer { socket in
+      try? socket.send(Array("bye".utf8))
+      socket.shutdownWrite()
+    }
+    let fault = FaultSpec(
+      name: "lingering", stream: .downstream, kind: .slowClose(delay: .milliseconds(300)))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    // The clock starts before connecting: the server's FIN cannot reach the proxy earlier.
+    let started = ContinuousClock.now
+    let socket = try proxy.connect()
+    let (data, dataAt, finAt) = try await blocking { () -> ([UInt8], Duration, Duration) in
+      let data = try socket.receive(exactly: 3)
+      let dataAt = ContinuousClock.now - started
+      let rest = try socket.receiveAll()
+      return (data + rest, dataAt, ContinuousClock.now - started)
+    }
+    #expect(data == Array("bye".utf8))
+    #expect(finAt >= .milliseconds(300))
+    #expect(finAt - dataAt >= .milliseconds(200), "the FIN came with the data")
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func timeoutDropsDataAndClosesAfterItsTime() async throws {
+    let server = try makeEchoServer()
+    let fault = FaultSpec(name: "blackhole", kind: .timeout(.milliseconds(300)))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let started = ContinuousClock.now
+    let socket = try proxy.connect()
+    try await blocking { try socket.send(Array("echo?".utf8)) }
+    let received = try await blocking { try socket.receiveAll() }
+    #expect(received.isEmpty, "a timeout fault drops data")
+    #expect(ContinuousClock.now - started >= .milliseconds(300))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
+  @Test func resetPeerStartsItsClockAtTheFirstChunk() async throws {
+    let server = try makeEchoServer()
+    let fault = FaultSpec(
+      name: "reset_peer", stream: .upstream,
+      kind: .reset(.init(after: .milliseconds(200), startsAtFirstByte: true)))
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    let socket = try proxy.connect()
+    // An idle connection older than the timeout is left alone: the clock has not started.
+    #expect(
+      try await waitUntil(timeout: .seconds(5)) {
+        try await proxy.engine.connections(named: "test").first.map { $0.age > 300_000_000 }
+          ?? false
+      })
+    let sent = ContinuousClock.now
+    try await blocking { try socket.send(Array("first".utf8)) }
+    let code = try await blocking { () -> Int32 in
+      do { return try socket.receive().isEmpty ? 0 : -2 } catch let error as SocketError {
+        return error.errnoValue ?? -1
+      }
+    }
+    #expect(code == ECONNRESET, "the first chunk must be dropped and the connection reset")
+    #expect(ContinuousClock.now - sent >= .milliseconds(200))
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+}

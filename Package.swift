@@ -110,6 +110,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy", "ChildProcess"], swiftSettings: strict),
-        .testTarget(name: "FaultHarnessTests", dependencies: ["FaultHarness"], swiftSettings: strict),
+        .testTarget(
+            name: "FaultHarnessTests", dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess"],
+            swiftSettings: strict),
     ]
 )

@@ -10,6 +10,9 @@ struct Faultline: AsyncParsableCommand {
       ProxyCommand.self,
       MockCommand.self,
       ProfileCommand.self,
+      UpCommand.self,
+      ValidateCommand.self,
+      CompareCommand.self,
     ]
   )
 }

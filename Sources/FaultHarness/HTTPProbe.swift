@@ -1,0 +1,135 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A minimal HTTP/1.1 client over a plain socket (one request per connection), for checking a
+/// server's routes byte for byte without a client library that might retry, pool or hide errors.
+public enum HTTPProbe {
+  /// A complete response.
+  public struct Response: Sendable {
+    public let status: Int
+    public let body: [UInt8]
+
+    /// The body parsed as JSON, or nil.
+    public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+    /// The body as a JSON object, or nil.
+    public var object: [String: Any]? { json as? [String: Any] }
+  }
+
+  /// Why a request got no complete response.
+  public struct Failure: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  /// Sends one request to `127.0.0.1:port` and reads the whole response (the server closes the
+  /// connection, as asked). Runs on a dispatch thread: the socket calls block.
+  public static func request(
+    _ method: String, _ path: String, port: Int, json body: String? = nil,
+    timeout: Duration = .seconds(5)
+  ) async throws -> Response {
+    try await withCheckedThrowingContinuation { continuation in
+      DispatchQueue.global().async {
+        continuation.resume(
+          with: Result {
+            try blockingRequest(method, path, port: port, body: body, timeout: timeout)
+          })
+      }
+    }
+  }
+
+  private static func blockingRequest(
+    _ method: String, _ path: String, port: Int, body: String?, timeout: Duration
+  ) throws -> Response {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw Failure(description: "socket(): errno \(errno)") }
+    defer { close(descriptor) }
+    var limit = timeval(
+      tv_sec: Int(timeout.components.seconds),
+      tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard connected == 0 else {
+      throw Failure(
+        description: "\(method) \(path): connect to port \(port) failed: errno \(errno)")
+    }
+    let payload = Array((body ?? "").utf8)
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    if body != nil { head += "Content-Type: application/json\r\n" }
+    head += "Content-Length: \(payload.count)\r\n\r\n"
+    let request = Array(head.utf8) + payload
+    var sent = 0
+    while sent < request.count {
+      let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+      guard count > 0 else {
+        throw Failure(description: "\(method) \(path): send failed: errno \(errno)")
+      }
+      sent += count
+    }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+      if count > 0 {
+        received += buffer[..<count]
+      } else if count == 0 {
+        break
+      } else if errno != EINTR {
+        throw Failure(description: "\(method) \(path): no complete answer (errno \(errno))")
+      }
+    }
+    return try parse(received, request: "\(method) \(path)")
+  }
+
+  /// Parses a complete raw response: status line, headers, body (a chunked body is decoded).
+  public static func parse(_ bytes: [UInt8], request: String) throws -> Response {
+    let separator: [UInt8] = Array("\r\n\r\n".utf8)
+    guard let split = bytes.firstRange(of: separator) else {
+      throw Failure(
+        description: "\(request): malformed answer (\(bytes.count) bytes, no header end)")
+    }
+    let head = String(decoding: bytes[..<split.lowerBound], as: UTF8.self)
+    let statusLine = head.split(separator: "\r\n").first ?? ""
+    let parts = statusLine.split(separator: " ")
+    guard parts.count >= 2, let status = Int(parts[1]) else {
+      throw Failure(description: "\(request): malformed status line \"\(statusLine)\"")
+    }
+    var body = Array(bytes[split.upperBound...])
+    if head.lowercased().contains("transfer-encoding: chunked") {
+      body = try dechunk(body, request: request)
+    }
+    return Response(status: status, body: body)
+  }
+
+  private static func dechunk(_ bytes: [UInt8], request: String) throws -> [UInt8] {
+    var result: [UInt8] = []
+    var index = 0
+    let lineEnd: [UInt8] = Array("\r\n".utf8)
+    while index < bytes.count {
+      guard let end = bytes[index...].firstRange(of: lineEnd),
+        let size = Int(
+          String(decoding: bytes[index..<end.lowerBound], as: UTF8.self)
+            .split(separator: ";").first ?? "", radix: 16)
+      else { throw Failure(description: "\(request): malformed chunked body") }
+      if size == 0 { break }
+      let start = end.upperBound
+      guard start + size <= bytes.count else {
+        throw Failure(description: "\(request): truncated chunked body")
+      }
+      result += bytes[start..<start + size]
+      index = start + size + 2
+    }
+    return result
+  }
+}

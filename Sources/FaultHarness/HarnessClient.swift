@@ -1,0 +1,51 @@
+import ComfyClient
+import Foundation
+
+extension ComfyClientConfiguration {
+  /// A client that notices failures and comes back fast, for tests and recovery measurements:
+  /// pings every 250 ms (a dead peer is noticed within half a second), 1.5 s of silence ends a
+  /// session (keep the mock's status interval well below that), backoff from 100 ms to 1 s.
+  public static func fastRecovery(
+    baseURL: URL,
+    autoReconnect: Bool = true,
+    maxAttempts: Int? = nil,
+    pingInterval: Duration? = .milliseconds(250),
+    silenceTimeout: Duration? = .milliseconds(1500),
+    baseDelay: Duration = .milliseconds(100),
+    maxDelay: Duration = .seconds(1)
+  ) -> ComfyClientConfiguration {
+    var configuration = ComfyClientConfiguration(
+      baseURL: baseURL,
+      autoReconnect: autoReconnect,
+      reconnectPolicy: ReconnectPolicy(
+        maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: maxDelay, jitter: 0.2),
+      liveness: .init(
+        pingInterval: pingInterval, silenceTimeout: silenceTimeout,
+        connectTimeout: .seconds(1), closeTimeout: .milliseconds(500)),
+      healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
+      requestTimeout: .seconds(2)
+    )
+    // Every drop is expected here; the client's info lines about them would bury real problems.
+    configuration.logger.logLevel = .warning
+    return configuration
+  }
+}
+
+/// Creates a client, runs `body`, and destroys the client whether `body` returned or threw (a
+/// client that is not destroyed keeps sockets and tasks alive).
+public func withClient<Result: Sendable>(
+  _ configuration: ComfyClientConfiguration,
+  onReconnectionFailed: (@Sendable (_ attempts: Int) -> Void)? = nil,
+  _ body: (ComfyClient) async throws -> Result
+) async throws -> Result {
+  let client = try ComfyClient(
+    configuration: configuration, onReconnectionFailed: onReconnectionFailed)
+  do {
+    let result = try await body(client)
+    await client.destroy()
+    return result
+  } catch {
+    await client.destroy()
+    throw error
+  }
+}

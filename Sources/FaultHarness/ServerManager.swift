@@ -1,0 +1,184 @@
+import ChildProcess
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Starts, stops, kills, pauses and restarts mock ComfyUI servers, each in its own process, so a
+/// test can make a server die the way real servers do and check that its client comes back.
+///
+/// Every server is a `faultline mock` child spawned without a shell. Each holds a pipe whose only
+/// write end is in this process, so it exits when this process dies, even by SIGKILL; its files live
+/// in a directory that `stopAll()` removes. Use `ServerManager.with` to have both happen however a
+/// test ends.
+public actor ServerManager {
+  public nonisolated let options: MockServerOptions
+  /// Where every server of this manager keeps its input, output and temp files.
+  public nonisolated let outputDirectory: URL
+  private var servers: [Int: ServerInstance] = [:]
+
+  /// - Parameter parentDirectory: where the manager makes its own directory; the system temporary
+  ///   directory by default. A caller that may be killed before `stopAll()` runs passes a
+  ///   directory it removes itself.
+  public init(options: MockServerOptions = MockServerOptions(), parentDirectory: URL? = nil) throws
+  {
+    self.options = options
+    outputDirectory = (parentDirectory ?? FileManager.default.temporaryDirectory)
+      .appendingPathComponent("faultline-harness-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(
+      at: outputDirectory, withIntermediateDirectories: true)
+  }
+
+  /// A manager dropped without `stopAll()` still leaves no files (its servers are killed as their
+  /// handles go).
+  deinit {
+    try? FileManager.default.removeItem(at: outputDirectory)
+  }
+
+  /// Runs `body` with a new manager, then stops every server and removes their files, whether
+  /// `body` returned or threw.
+  public static func with<Result: Sendable>(
+    options: MockServerOptions = MockServerOptions(),
+    _ body: (ServerManager) async throws -> Result
+  ) async throws -> Result {
+    let manager = try ServerManager(options: options)
+    do {
+      let result = try await body(manager)
+      await manager.stopAll()
+      return result
+    } catch {
+      await manager.stopAll()
+      throw error
+    }
+  }
+
+  /// Starts a server on `port` (0 picks a free one) and waits for its ready line. The error of a
+  /// server that does not get ready carries everything it printed.
+  ///
+  /// A fixed port may still be held for a moment by a process that just died; while the server
+  /// says it cannot listen, the start is retried for `options.portRetryWindow`.
+  @discardableResult
+  public func start(port: Int = 0) async throws -> ServerInstance {
+    if port != 0, let existing = servers[port], existing.process.isRunning {
+      throw ServerManagerError.alreadyRunning(port: port)
+    }
+    let clock = ContinuousClock()
+    let retryUntil = clock.now.advanced(by: options.portRetryWindow)
+    while true {
+      let child = try ManagedChild(
+        executable: FaultlineExecutable.url,
+        arguments: options.arguments(port: port, outputDirectory: outputDirectory.path))
+      do {
+        let ready = try await child.waitForReadyLine(timeout: options.readyTimeout)
+        guard let boundPort = ready.integer("port") else {
+          await child.terminate(grace: options.stopGrace)
+          throw ServerManagerError.readyLineWithoutPort(line: ready.line)
+        }
+        let instance = ServerInstance(
+          port: boundPort, pid: child.pid,
+          baseURL: URL(string: "http://127.0.0.1:\(boundPort)")!, process: child)
+        servers[boundPort] = instance
+        return instance
+      } catch ChildProcessError.exitedBeforeReady(_, _, let stderr)
+        where port != 0 && stderr.contains("could not listen") && clock.now < retryUntil
+      {
+        // The port is most likely still held by the process we just stopped (or by a socket in
+        // TIME_WAIT without SO_REUSEADDR); it frees up within moments.
+        try await Task.sleep(for: .milliseconds(50))
+      } catch let error as ChildProcessError {
+        await child.terminate(grace: .milliseconds(100))
+        throw ServerManagerError.startFailed(port: port, reason: error.description)
+      }
+    }
+  }
+
+  /// SIGTERM (the server closes its sockets with 1001 and exits), then SIGKILL if it is still
+  /// running after the grace period. Returns how it ended.
+  @discardableResult
+  public func stop(port: Int) async throws -> ExitStatus {
+    let server = try managed(port)
+    let status = await server.process.terminate(grace: options.stopGrace)
+    servers[port] = nil
+    return status
+  }
+
+  /// SIGKILL: the server dies without closing anything, as in a crash or an OOM kill.
+  @discardableResult
+  public func kill(port: Int) async throws -> ExitStatus {
+    let server = try managed(port)
+    server.process.signal(SIGKILL)
+    // A SIGKILLed process cannot refuse to die; this wait only covers the reaper's latency.
+    let status = await server.process.terminate(grace: .seconds(10))
+    servers[port] = nil
+    return status
+  }
+
+  /// SIGSTOP: the process freezes with its sockets open, so clients see a silent server.
+  public func pause(port: Int) throws {
+    let server = try managed(port)
+    guard server.process.signal(SIGSTOP) else { throw ServerManagerError.noServer(port: port) }
+  }
+
+  /// SIGCONT: a paused server carries on where it stopped.
+  public func resume(port: Int) throws {
+    let server = try managed(port)
+    guard server.process.signal(SIGCONT) else { throw ServerManagerError.noServer(port: port) }
+  }
+
+  /// How `restart` ends the old process.
+  public enum StopMethod: Sendable {
+    /// SIGTERM, then SIGKILL after the grace period.
+    case terminate
+    /// SIGKILL at once.
+    case kill
+  }
+
+  /// Ends the server on `port`, waits until it has fully exited, waits `delay` (the downtime), then
+  /// starts a new process on the same port.
+  @discardableResult
+  public func restart(
+    port: Int, after delay: Duration = .zero, stopping method: StopMethod = .terminate
+  ) async throws -> ServerInstance {
+    if servers[port] != nil {
+      switch method {
+      case .terminate: try await stop(port: port)
+      case .kill: try await kill(port: port)
+      }
+    }
+    if delay > .zero { try await Task.sleep(for: delay) }
+    return try await start(port: port)
+  }
+
+  /// Stops every server (SIGTERM, then SIGKILL) and removes their files.
+  public func stopAll() async {
+    let all = servers.values
+    servers.removeAll()
+    await withTaskGroup(of: Void.self) { group in
+      for server in all {
+        group.addTask { await server.process.terminate(grace: self.options.stopGrace) }
+      }
+    }
+    try? FileManager.default.removeItem(at: outputDirectory)
+  }
+
+  /// True while the server on `port` runs (a paused one counts as running).
+  public func isRunning(port: Int) -> Bool {
+    servers[port]?.process.isRunning ?? false
+  }
+
+  /// The server on `port`, if this manager runs one there.
+  public func server(port: Int) -> ServerInstance? {
+    servers[port]
+  }
+
+  /// Every server this manager runs, by port.
+  public var runningServers: [ServerInstance] {
+    servers.values.sorted { $0.port < $1.port }
+  }
+
+  private func managed(_ port: Int) throws -> ServerInstance {
+    guard let server = servers[port] else { throw ServerManagerError.noServer(port: port) }
+    return server
+  }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import FaultHarness
+import Foundation
+
+/// `faultline validate`: checks the whole set-up end to end and prints a checklist, one pass/fail
+/// line per step; exits 1 when any step failed.
+struct ValidateCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract:
+      "Check the set-up end to end: server, routes, WebSocket, restart, reconnection, clean-up.",
+    discussion: """
+      Spawns mock servers and a proxy on free ports, so it can run next to anything else.
+      Exit status 0 when every step passed, 1 otherwise.
+      """
+  )
+
+  func run() async throws {
+    FileHandle.standardOutput.write(Data("Faultline set-up check\n".utf8))
+    let steps = await SetupValidator().run { step in
+      let mark = step.passed ? "[PASS]" : "[FAIL]"
+      FileHandle.standardOutput.write(Data("\(mark) \(step.name): \(step.detail)\n".utf8))
+    }
+    let failed = steps.filter { !$0.passed }.count
+    let summary =
+      failed == 0
+      ? "all \(steps.count) steps passed\n" : "\(failed) of \(steps.count) steps failed\n"
+    FileHandle.standardOutput.write(Data(summary.utf8))
+    if failed > 0 { throw ExitCode(1) }
+  }
+}

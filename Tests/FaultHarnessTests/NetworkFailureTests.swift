@@ -1,0 +1,265 @@
+import ComfyClient
+import FaultHarness
+import FaultProxy
+import Foundation
+import Testing
+
+/// Network failures between a `ComfyClient` and a spawned mock, made by an in-process proxy: the
+/// client must ride out what does not break the connection and notice and repair what does.
+@Suite struct NetworkFailureTests {
+  /// A client whose pings tolerate a slow network: the fast-recovery pings (a pong deadline of
+  /// 250 ms) would count 200 ms of latency as a dead connection.
+  private static func patientConfiguration(_ baseURL: URL) -> ComfyClientConfiguration {
+    .fastRecovery(baseURL: baseURL, pingInterval: .seconds(2), silenceTimeout: .seconds(5))
+  }
+
+  /// Runs one text-to-image prompt; returns how long it took from queueing to its result.
+  private static func timedPrompt(_ client: ComfyClient) async throws -> (Duration, JobResult) {
+    let start = ContinuousClock.now
+    let job = try await client.queue(try SampleWorkflows.textToImage())
+    let result = try await withDeadline(.seconds(20), "the prompt's result") {
+      try await job.result()
+    }
+    return (ContinuousClock.now - start, result)
+  }
+
+  @Test func promptsCompleteSlowerUnderSteadyLatencyAndJitter() async throws {
+    try await TestSupport.withProxiedServer { _, _, proxies, url in
+      try await withClient(Self.patientConfiguration(url)) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        try await proxies.addFault(
+          FaultSpec(
+            name: "latency",
+            kind: .latency(.init(delay: .milliseconds(100), jitter: .milliseconds(30)))))
+        // Each way takes at least 70 ms now, so a request and its answer at least 140 ms: a
+        // lower bound that load on the machine can only raise.
+        for _ in 1...3 {
+          let start = ContinuousClock.now
+          #expect(await client.validateConnection())
+          let roundTrip = ContinuousClock.now - start
+          #expect(roundTrip >= .milliseconds(140), "GET /queue answered in \(roundTrip)")
+        }
+        let (duration, result) = try await Self.timedPrompt(client)
+        #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
+        // Seven nodes of 50 ms, plus the POST's round trip and the last message's way back.
+        #expect(duration >= .milliseconds(350 + 140 + 70), "the prompt took \(duration)")
+        #expect(events.count(where: \.isDisconnected) == 0, "latency is no reason to drop")
+      }
+    }
+  }
+
+  @Test func promptsSurviveLossInRetransmitMode() async throws {
+    try await TestSupport.withProxiedServer { _, _, proxies, url in
+      try await withClient(Self.patientConfiguration(url)) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        try await proxies.addFault(
+          FaultSpec(name: "loss", kind: .loss(.init(rate: 0.1, mode: .retransmit))))
+        for _ in 1...2 {
+          let (_, result) = try await Self.timedPrompt(client)
+          #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
+        }
+        #expect(try proxies.stats().faultActions > 0, "some segments were lost and retransmitted")
+        // Retransmission delays bytes but never corrupts them.
+        #expect(!events.items.contains { if case .malformedMessage = $0 { true } else { false } })
+        #expect(events.count(where: \.isDisconnected) == 0)
+      }
+    }
+  }
+
+  /// Both liveness mechanisms must catch a half-open connection on their own: unanswered pings,
+  /// or (pings off) the silence deadline.
+  @Test(arguments: [true, false])
+  func aHalfOpenConnectionIsNoticedWithinTheLivenessDeadlineAndRepaired(pings: Bool) async throws {
+    let clock = ScenarioClock()
+    try await TestSupport.withProxiedServer(clock: clock) { _, _, proxies, url in
+      let configuration = ComfyClientConfiguration.fastRecovery(
+        baseURL: url, pingInterval: pings ? .milliseconds(250) : nil)
+      try await withClient(configuration) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        try await events.wait(for: "a status broadcast") { $0.contains(where: \.isStatus) }
+
+        let silencedAt = ContinuousClock.now
+        try await proxies.addFault(FaultSpec(name: "half-open", kind: .halfOpen(.init())))
+        let disconnect = try await events.waitForItem("the silent connection noticed") {
+          $0.isDisconnected
+        }
+        let noticedAfter = events.firstTime(where: \.isDisconnected)! - silencedAt
+        // Pings every 250 ms give a dead peer 0.5 s; the silence deadline is 1.5 s. Three
+        // seconds is slack for a loaded machine, and far from "never".
+        #expect(noticedAfter < .seconds(3), "noticed after \(noticedAfter)\n\(clock)")
+        #expect(disconnect.disconnectReason?.isSilence == !pings, "\(disconnect)")
+
+        try await proxies.removeFault(named: "half-open")
+        try await events.waitForItem("reconnected once the path is clear") { $0.isReconnected }
+        #expect(await client.validateConnection())
+      }
+    }
+  }
+
+  @Test func aResetInTheMiddleOfAPromptIsRepairedAndThePromptCompletes() async throws {
+    let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(1)])
+    try await TestSupport.withProxiedServer(options) { _, _, proxies, url in
+      try await withClient(.fastRecovery(baseURL: url)) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        let job = try await client.queue(try SampleWorkflows.textToImage())
+        let progress = StreamTracker(job.progress)
+        try await progress.waitForItem("the sampler running") {
+          $0 == .executing(node: SampleWorkflows.samplerNode)
+        }
+        try await proxies.addFault(FaultSpec(name: "reset", kind: .reset(.init(after: .zero))))
+        let disconnect = try await events.waitForItem("the reset noticed") { $0.isDisconnected }
+        try await proxies.removeFault(named: "reset")
+        if case .connectionLost = disconnect.disconnectReason {
+        } else {
+          Issue.record("a reset is a lost connection, not \(disconnect)")
+        }
+        let result = try await withDeadline(.seconds(15), "the prompt's result") {
+          try await job.result()
+        }
+        #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
+        #expect(result.source == .history, "messages were missed during the reset")
+        #expect(events.count(where: \.isReconnected) >= 1)
+      }
+    }
+  }
+
+  @Test func aFiveSecondBlackoutIsNoticedAndRepairedOnlyAfterItEnds() async throws {
+    let clock = ScenarioClock()
+    try await TestSupport.withProxiedServer(clock: clock) { _, _, proxies, url in
+      try await withClient(.fastRecovery(baseURL: url)) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        let blackout = [
+          FaultSpec(name: "blackout-silence", kind: .halfOpen(.init())),
+          FaultSpec(
+            name: "blackout-no-answer", kind: .connectDelay(.init(delay: .zero, never: true))),
+        ]
+        try await proxies.setFaults(blackout)
+        let began = ContinuousClock.now
+        try await events.waitForItem("the blackout noticed", timeout: .seconds(4)) {
+          $0.isDisconnected
+        }
+        try await Task.sleep(until: began.advanced(by: .seconds(5)))
+        try await proxies.clearFaults()
+        let ended = ContinuousClock.now
+        try await events.waitForItem("reconnected after the blackout") { $0.isReconnected }
+        let reconnectedAt = try #require(events.firstTime(where: \.isReconnected))
+        #expect(reconnectedAt >= ended, "nothing can get through a blackout\n\(clock)")
+        #expect(events.count(where: \.isReconnecting) >= 2, "the client kept trying")
+        #expect(await client.validateConnection())
+        #expect(clock.intervals.count == 2 && clock.intervals.allSatisfy { $0.ended != nil })
+      }
+    }
+  }
+
+  @Test func aServerPausedWithSIGSTOPIsNoticedAndItsPromptCompletesAfterTheResume() async throws {
+    let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(1)])
+    try await TestSupport.withProxiedServer(options) { manager, server, _, url in
+      try await withClient(.fastRecovery(baseURL: url)) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        let job = try await client.queue(try SampleWorkflows.textToImage())
+        let progress = StreamTracker(job.progress)
+        try await progress.waitForItem("the sampler running") {
+          $0 == .executing(node: SampleWorkflows.samplerNode)
+        }
+        try await manager.pause(port: server.port)
+        try await events.waitForItem("the frozen server noticed", timeout: .seconds(3)) {
+          $0.isDisconnected
+        }
+        try await events.wait(for: "attempts against the frozen server") {
+          $0.filter(\.isReconnecting).count >= 2
+        }
+        #expect(events.count(where: \.isReconnected) == 0)
+        try await manager.resume(port: server.port)
+        let result = try await withDeadline(.seconds(15), "the prompt's result") {
+          try await job.result()
+        }
+        #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
+        try await events.waitForItem("reconnected") { $0.isReconnected }
+      }
+    }
+  }
+
+  @Test func previewsLagBehindWhenTheBandwidthIsLow() async throws {
+    try await TestSupport.withProxiedServer { _, _, proxies, url in
+      try await withClient(Self.patientConfiguration(url)) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        let rate = 40_000.0
+        try await proxies.addFault(
+          FaultSpec(
+            name: "narrow", stream: .downstream, kind: .bandwidth(.init(bytesPerSecond: rate))))
+        let queuedAt = ContinuousClock.now
+        let (_, result) = try await Self.timedPrompt(client)
+        #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
+        let previews = events.timedItems.filter { $0.at >= queuedAt && $0.element.isPreview }
+        let bytes = previews.reduce(0) { total, item in
+          guard case .preview(let image) = item.element.serverMessage else { return total }
+          return total + image.bytes.count
+        }
+        let lastPreview = try #require(previews.last?.at, "previews arrived")
+        // The mock sends them within a few hundred milliseconds; through the narrow link they
+        // cannot arrive faster than the rate allows.
+        let minimum = Duration.milliseconds(Int64(Double(bytes) / rate * 1000 * 0.8))
+        #expect(bytes > 20_000, "previews are big enough to lag (\(bytes) bytes)")
+        #expect(lastPreview - queuedAt >= minimum, "\(bytes) bytes in \(lastPreview - queuedAt)")
+        #expect(events.count(where: \.isDisconnected) == 0)
+      }
+    }
+  }
+
+  /// ComfyUI #16010 through the proxy: an old connection with our client id is left half-open
+  /// (its client gone, the server unaware) while the client connects anew through a clean path.
+  /// When the old connection finally closes, the quirky server drops the new registration and
+  /// the client stops receiving without any close: it must notice by silence and reconnect.
+  @Test(arguments: [true, false])
+  func theReconnectRaceIsDetectedByTheClient(quirk: Bool) async throws {
+    let options = TestSupport.mockOptions(quirks: quirk ? ["reconnect-race"] : [])
+    try await TestSupport.withProxiedServer(options) { _, server, proxies, url in
+      let cleanPort = try await proxies.addProxy(name: "clean", upstreamPort: server.port)
+      let clientId = "racer-\(UUID().uuidString.prefix(8))"
+      var old = ComfyClientConfiguration.fastRecovery(
+        baseURL: url, autoReconnect: false, pingInterval: nil, silenceTimeout: nil)
+      old.clientId = clientId
+      let oldClient = try ComfyClient(configuration: old)
+      do {
+        try await oldClient.connect()
+        // The old client's goodbye (close frame, FIN) is held by the proxy from here on.
+        try await proxies.addFault(FaultSpec(name: "half-open", kind: .halfOpen(.init())))
+      } catch {
+        await oldClient.destroy()
+        throw error
+      }
+      await oldClient.destroy()
+
+      var configuration = ComfyClientConfiguration.fastRecovery(
+        baseURL: URL(string: "http://127.0.0.1:\(cleanPort)")!, pingInterval: .milliseconds(250),
+        silenceTimeout: .seconds(1))
+      configuration.clientId = clientId
+      try await withClient(configuration) { client in
+        let events = trackEvents(client)
+        try await client.connect()
+        try await events.wait(for: "status broadcasts") { $0.filter(\.isStatus).count >= 2 }
+        // The old connection's close reaches the server only now.
+        try await proxies.removeFault(named: "half-open")
+        if quirk {
+          let drop = try await events.waitForItem("the silent socket noticed") { $0.isDisconnected }
+          #expect(drop.disconnectReason?.isSilence == true, "\(drop)")
+          try await events.waitForItem("reconnected") { $0.isReconnected }
+        }
+        // Eight broadcasts (2 s at 250 ms) outlast the 1 s silence deadline twice over.
+        let statuses = events.count(where: \.isStatus)
+        try await events.wait(for: "status broadcasts on a live socket") {
+          $0.filter(\.isStatus).count >= statuses + 8
+        }
+        #expect(events.count(where: \.isDisconnected) == (quirk ? 1 : 0))
+        #expect(client.connectionState == .connected)
+      }
+    }
+  }
+}

@@ -19,11 +19,14 @@ extension ComfyClientConfiguration {
       autoReconnect: autoReconnect,
       reconnectPolicy: ReconnectPolicy(
         maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: maxDelay, jitter: 0.2),
+      // Detection is fast (pings, silence); opening a socket may take a while on a loaded machine,
+      // and a held connection is released the moment its fault ends, so a longer connect timeout
+      // costs recovery nothing.
       liveness: .init(
         pingInterval: pingInterval, silenceTimeout: silenceTimeout,
-        connectTimeout: .seconds(1), closeTimeout: .milliseconds(500)),
-      healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
-      requestTimeout: .seconds(2)
+        connectTimeout: .seconds(3), closeTimeout: .milliseconds(500)),
+      healthCheck: .init(attempts: 5, delay: .milliseconds(100)),
+      requestTimeout: .seconds(3)
     )
     // Every drop is expected here; the client's info lines about them would bury real problems.
     configuration.logger.logLevel = .warning

@@ -42,11 +42,10 @@ struct CompareCommand: AsyncParsableCommand {
         ?? (measurement.recovered
           ? "recovered, outage \(String(format: "%.2f", measurement.outage ?? 0)) s"
           : "did NOT recover")
-      FileHandle.standardError.write(
-        Data("\(measurement.scenario) run \(measurement.run): \(outcome)\n".utf8))
+      Console.err("\(measurement.scenario) run \(measurement.run): \(outcome)\n")
     }
     let report = await runner.run(selected)
-    FileHandle.standardOutput.write(Data((report.table() + "\n").utf8))
+    Console.out(report.table() + "\n")
     if let json {
       do {
         try report.jsonData().write(to: URL(fileURLWithPath: json))

@@ -104,14 +104,14 @@ struct MockCommand: AsyncParsableCommand {
       "ready": true, "port": .int(boundPort), "pid": .int(Int(getpid())), "host": .string(host),
     ]
     // One unbuffered write, only now that the listener is bound: the parent may connect at once.
-    FileHandle.standardOutput.write(Data((ready.text + "\n").utf8))
+    Console.out(ready.text + "\n")
     ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
       stopContinuation.yield(reason)
     }
 
     var iterator = stopRequests.makeAsyncIterator()
     let reason = await iterator.next() ?? "stop requested"
-    FileHandle.standardError.write(Data("faultline mock: stopping (\(reason))\n".utf8))
+    Console.err("faultline mock: stopping (\(reason))\n")
     // A stop that hangs must not keep the process alive: the promise is an exit within a second.
     let watchdog = Thread {
       Thread.sleep(forTimeInterval: 0.95)

@@ -115,7 +115,7 @@ struct ProxyCommand: AsyncParsableCommand {
       stop.trigger(reason)
     }
     let reason = await stop.wait()
-    FileHandle.standardError.write(Data("faultline proxy: \(reason), shutting down\n".utf8))
+    Console.err("faultline proxy: \(reason), shutting down\n")
     await server?.stop()
     await engine.shutdown()
     engine.eventLog.closeFile()

@@ -6,6 +6,6 @@ enum ReadyLine {
     let data =
       (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]))
       ?? Data("{}".utf8)
-    FileHandle.standardOutput.write(data + Data("\n".utf8))
+    Console.out(String(decoding: data, as: UTF8.self) + "\n")
   }
 }

@@ -112,7 +112,7 @@ struct UpCommand: AsyncParsableCommand {
         stop.trigger(reason)
       }
       let reason = await stop.wait()
-      FileHandle.standardError.write(Data("faultline up: \(reason), shutting down\n".utf8))
+      Console.err("faultline up: \(reason), shutting down\n")
     } catch {
       await shutDown(control, servers, proxies)
       throw error

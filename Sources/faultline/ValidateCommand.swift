@@ -16,16 +16,16 @@ struct ValidateCommand: AsyncParsableCommand {
   )
 
   func run() async throws {
-    FileHandle.standardOutput.write(Data("Faultline set-up check\n".utf8))
+    Console.out("Faultline set-up check\n")
     let steps = await SetupValidator().run { step in
       let mark = step.passed ? "[PASS]" : "[FAIL]"
-      FileHandle.standardOutput.write(Data("\(mark) \(step.name): \(step.detail)\n".utf8))
+      Console.out("\(mark) \(step.name): \(step.detail)\n")
     }
     let failed = steps.filter { !$0.passed }.count
     let summary =
       failed == 0
       ? "all \(steps.count) steps passed\n" : "\(failed) of \(steps.count) steps failed\n"
-    FileHandle.standardOutput.write(Data(summary.utf8))
+    Console.out(summary)
     if failed > 0 { throw ExitCode(1) }
   }
 }

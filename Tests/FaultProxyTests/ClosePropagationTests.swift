@@ -88,10 +88,9 @@ import Testing
   }
 
   @Test func refusedUpstreamEndsClientConnectionQuickly() async throws {
-    // Find a port with nothing listening: bind, read the port, close.
-    let probe = try TestServer { _ in }
-    let deadPort = probe.port
-    probe.stop()
+    // A port that is bound but not listening refuses connections, and no other test can take it meanwhile.
+    let (placeholder, deadPort) = try boundButNotListening()
+    defer { close(placeholder) }
     let proxy = try await ProxyFixture.start(upstreamPort: deadPort)
     var elapsed: [Duration] = []
     for _ in 0..<5 {
@@ -111,4 +110,23 @@ import Testing
     #expect(try await waitUntil { try proxy.engine.stats(named: "test").connectionsOpen == 0 })
     await proxy.close()
   }
+}
+
+/// A socket bound to a free loopback port without listening: connections to it are refused.
+func boundButNotListening() throws -> (Int32, UInt16) {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let bound = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+    }
+  }
+  guard bound else {
+    close(fd)
+    throw SocketError.failed("bind", errno)
+  }
+  return (fd, UInt16(bigEndian: address.sin_port))
 }

@@ -13,26 +13,35 @@ final class ProxyListener {
   var proxy: ProxyState!
   let dispatcher: LoopDispatcher
   private(set) var port: UInt16 = 0
+  /// A bound, non-listening socket holding the port while the proxy refuses connections.
+  private var reservation: Int32?
 
   init(worker: Worker, dispatcher: LoopDispatcher) {
     self.worker = worker
     self.dispatcher = dispatcher
   }
 
-  /// Binds and listens on `address`; returns the real port.
+  /// Binds and listens on `address`; returns the real port. The socket is created here with
+  /// SO_REUSEPORT so that the port can stay reserved while the proxy refuses connections.
   func open(_ address: SocketAddress) throws -> UInt16 {
+    let probe = try PortReservation.probe(address)
+    defer { Glibc.close(probe.fd) }
+    let fd = try PortReservation.boundSocket(address.withPort(probe.port))
     let handle = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
     var status = uv_tcp_init(worker.loop, handle)
     guard status == 0 else {
       handle.deallocate()
+      Glibc.close(fd)
       throw ProxyError.libuv(operation: "uv_tcp_init", code: status)
     }
     handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
-    status = address.withSockAddr { uv_tcp_bind(handle, $0, 0) }
+    status = uv_tcp_open(handle, fd)
     if status == 0 {
       status = uv_listen(
         UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self), 1024,
         Self.didAccept)
+    } else {
+      Glibc.close(fd)
     }
     guard status == 0, let port = SocketAddress.boundPort(of: handle) else {
       Self.closeHandle(handle)
@@ -45,22 +54,39 @@ final class ProxyListener {
   }
 
   /// Opens or closes the listening socket to match the plan: a disabled proxy, or a `refuse` fault in
-  /// `closed` mode, leaves nothing listening so clients see ECONNREFUSED.
+  /// `closed` mode, leaves nothing listening so clients see ECONNREFUSED, while a bound socket keeps
+  /// the port for the moment the proxy listens again.
   func sync() {
     let refuse = proxy.faultPlan.refusesConnections(at: MonotonicClock.now())
     if refuse && isOpen {
-      close()
+      reservation = try? PortReservation.boundSocket(proxy.listen)
+      closeListener()
     } else if !refuse && !isOpen {
-      // The same port again; if another process took it meanwhile the proxy stays closed.
-      _ = try? open(proxy.listen)
+      do {
+        _ = try open(proxy.listen)
+        releaseReservation()
+      } catch {
+        // Another SO_REUSEPORT socket of this user took the port; the proxy stays closed.
+      }
     }
   }
 
   /// Whether the listening socket is open.
   var isOpen: Bool { handle != nil }
 
-  /// Stops listening; later connection attempts are refused by the kernel.
+  /// Stops listening for good and gives the port back.
   func close() {
+    closeListener()
+    releaseReservation()
+  }
+
+  private func releaseReservation() {
+    if let reservation { Glibc.close(reservation) }
+    reservation = nil
+  }
+
+  /// Stops listening; later connection attempts are refused by the kernel.
+  private func closeListener() {
     guard let handle else { return }
     self.handle = nil
     handle.pointee.data = nil

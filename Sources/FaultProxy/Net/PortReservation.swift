@@ -1,0 +1,63 @@
+import Glibc
+
+/// Sockets bound with SO_REUSEPORT, so a proxy that stops listening (a `refuse` fault, a disabled
+/// proxy) keeps its port: a bound socket that does not listen refuses connections with a RST
+/// (ECONNREFUSED), and the kernel never hands the port to a socket that asks for port 0 meanwhile.
+///
+/// SO_REUSEPORT alone would also let a second listener share a taken port, so every listener is
+/// preceded by a probe without it: the probe's bind fails while anything listens on the port.
+enum PortReservation {
+  /// Binds a probe (SO_REUSEADDR only) to `address`: fails with EADDRINUSE while something listens
+  /// there, and for port 0 picks a port no listener uses. Close it once the listener is up.
+  static func probe(_ address: SocketAddress) throws -> (fd: Int32, port: UInt16) {
+    let fd = try bound(address, reusePort: false)
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let named = withUnsafeMutablePointer(to: &storage) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else {
+      Glibc.close(fd)
+      throw ProxyError.bindFailed(address: address.description, code: -errno)
+    }
+    let port = withUnsafePointer(to: &storage) { pointer in
+      address.isIPv6
+        ? UInt16(
+          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self).pointee
+            .sin6_port)
+        : UInt16(
+          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self).pointee
+            .sin_port)
+    }
+    return (fd, port)
+  }
+
+  /// A non-blocking, close-on-exec TCP socket bound to `address` with SO_REUSEADDR and SO_REUSEPORT.
+  static func boundSocket(_ address: SocketAddress) throws -> Int32 {
+    try bound(address, reusePort: true)
+  }
+
+  private static func bound(_ address: SocketAddress, reusePort: Bool) throws -> Int32 {
+    let family = address.isIPv6 ? AF_INET6 : AF_INET
+    let fd = socket(
+      family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
+    guard fd >= 0 else { throw ProxyError.bindFailed(address: address.description, code: -errno) }
+    var yes: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+    if reusePort {
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, socklen_t(MemoryLayout<Int32>.size))
+    }
+    let status = address.withSockAddr { pointer in
+      bind(
+        fd, pointer,
+        socklen_t(address.isIPv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+      )
+    }
+    guard status == 0 else {
+      let code = errno
+      Glibc.close(fd)
+      throw ProxyError.bindFailed(address: address.description, code: -code)
+    }
+    return fd
+  }
+}

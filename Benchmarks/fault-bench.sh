@@ -17,7 +17,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# Waits until something listens on the port, without connecting: a probe connection would reach the
+# iperf3 server through the proxy as a bogus test and leave it busy.
+wait_port() { for _ in $(seq 200); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 
 cat >"$work/latency-50ms.yaml" <<'YAML'
 name: latency-50ms
@@ -30,7 +32,7 @@ iperf_port=$(free_port)
 iperf3 -s -p "$iperf_port" >/dev/null 2>&1 & pids+=($!)
 wait_port "$iperf_port"
 gbps() { iperf3 -c 127.0.0.1 -p "$1" -P "$2" -t "$seconds" -J 2>/dev/null |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.3f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))'; }
+  python3 -c 'import json,sys; d=json.load(sys.stdin); e=d.get("end",{}).get("sum_received"); print("%.3f" % (e["bits_per_second"]/1e9) if e else "error:" + d.get("error","?").replace(" ","_"))'; }
 clean=$(free_port); slow=$(free_port)
 .build/release/faultline proxy --listen "127.0.0.1:$clean" --upstream "127.0.0.1:$iperf_port" >/dev/null 2>&1 & pids+=($!)
 .build/release/faultline proxy --listen "127.0.0.1:$slow" --upstream "127.0.0.1:$iperf_port" \

@@ -19,15 +19,17 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+# Waits until something listens on the port, without connecting: a probe connection would reach the
+# iperf3 server through the proxy as a bogus test and leave it busy.
+wait_port() { for _ in $(seq 200); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 
 iperf_port=$(free_port); sockperf_port=$(free_port)
 iperf3 -s -p "$iperf_port" >/dev/null 2>&1 & pids+=($!)
 sockperf server --tcp -i 127.0.0.1 -p "$sockperf_port" >/dev/null 2>&1 & pids+=($!)
 wait_port "$iperf_port"; wait_port "$sockperf_port"
 
-# One front port per (proxy, backend).
-start_proxy() { # kind backend-port -> prints front port
+# One front port per (proxy, backend). Sets $front; not run in a subshell, so $pids keeps the child.
+start_proxy() { # kind backend-port
   local kind=$1 backend=$2 port; port=$(free_port)
   case $kind in
     faultline)
@@ -35,7 +37,7 @@ start_proxy() { # kind backend-port -> prints front port
     haproxy)
       cat >"$work/haproxy-$port.cfg" <<CFG
 global
-  maxconn 10000
+  maxconn 4000
 defaults
   mode tcp
   timeout connect 5s
@@ -52,12 +54,12 @@ CFG
       socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$backend" >/dev/null 2>&1 & pids+=($!) ;;
   esac
   wait_port "$port"
-  echo "$port"
+  front=$port
 }
 
 iperf_gbps() { # port streams
   iperf3 -c 127.0.0.1 -p "$1" -P "$2" -t "$seconds" -J 2>/dev/null |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))'
+    python3 -c 'import json,sys; d=json.load(sys.stdin); e=d.get("end",{}).get("sum_received"); print("%.2f" % (e["bits_per_second"]/1e9) if e else "error:" + d.get("error","?").replace(" ","_"))'
 }
 sockperf_us() { # port -> "p50 p99"
   sockperf ping-pong --tcp -i 127.0.0.1 -p "$1" -t "$seconds" -m 64 --full-rtt 2>&1 |
@@ -65,7 +67,7 @@ sockperf_us() { # port -> "p50 p99"
 import re,sys
 t=sys.stdin.read()
 def pct(p):
-    m=re.search(r"---> <"+p+r"> observation =\s+([0-9.]+)", t)
+    m=re.search(r"---> percentile "+p+r" =\s+([0-9.]+)", t)
     return m.group(1) if m else "nan"
 print(pct("50.000"), pct("99.000"))'
 }
@@ -73,7 +75,7 @@ print(pct("50.000"), pct("99.000"))'
 declare -A thr1 thr8 p50 p99
 for kind in direct faultline haproxy socat; do
   if [ "$kind" = direct ]; then ip=$iperf_port; sp=$sockperf_port; else
-    ip=$(start_proxy "$kind" "$iperf_port"); sp=$(start_proxy "$kind" "$sockperf_port"); fi
+    start_proxy "$kind" "$iperf_port"; ip=$front; start_proxy "$kind" "$sockperf_port"; sp=$front; fi
   thr1[$kind]=$(iperf_gbps "$ip" 1)
   thr8[$kind]=$(iperf_gbps "$ip" 8)
   read -r p50[$kind] p99[$kind] < <(sockperf_us "$sp")

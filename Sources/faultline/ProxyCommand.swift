@@ -38,7 +38,7 @@ struct ProxyCommand: AsyncParsableCommand {
   @OptionGroup(title: "Faults")
   var faults: ProxyFaultOptions
 
-  @Flag(help: "Exit when standard input reaches end-of-file (the parent that started us is gone).")
+  @Flag(help: "Exit when the parent process goes away (standard input reaches end-of-file, or we are re-parented).")
   var exitWithParent = false
 
   @Option(
@@ -111,8 +111,11 @@ struct ProxyCommand: AsyncParsableCommand {
       ready["seed"] = engine.seed
     }
     ReadyLine.print(ready)
-    ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
-      stop.trigger(reason)
+    // Only when asked: a proxy started from a script that exits is often meant to keep running.
+    if exitWithParent {
+      ParentWatch.start(originalParent: parent, watchStandardInput: true) { reason in
+        stop.trigger(reason)
+      }
     }
     let reason = await stop.wait()
     Console.err("faultline proxy: \(reason), shutting down\n")

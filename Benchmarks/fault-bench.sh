@@ -31,7 +31,10 @@ YAML
 iperf_port=$(free_port)
 iperf3 -s -p "$iperf_port" >/dev/null 2>&1 & pids+=($!)
 wait_port "$iperf_port"
-gbps() { iperf3 -c 127.0.0.1 -p "$1" -P "$2" -t "$seconds" -J 2>/dev/null |
+gbps() { for _ in 1 2 3 4 5; do
+  # A slow network delays the end of the previous test; iperf3 answers "busy" until it is over.
+  out=$(gbps_once "$@"); case $out in *busy*) sleep 2 ;; *) echo "$out"; return ;; esac; done; echo "$out"; }
+gbps_once() { iperf3 -c 127.0.0.1 -p "$1" -P "$2" -t "$seconds" -J 2>/dev/null |
   python3 -c 'import json,sys; d=json.load(sys.stdin); e=d.get("end",{}).get("sum_received"); print("%.3f" % (e["bits_per_second"]/1e9) if e else "error:" + d.get("error","?").replace(" ","_"))'; }
 clean=$(free_port); slow=$(free_port)
 .build/release/faultline proxy --listen "127.0.0.1:$clean" --upstream "127.0.0.1:$iperf_port" >/dev/null 2>&1 & pids+=($!)

@@ -9,4 +9,9 @@
 #include <signal.h>
 #include <unistd.h>
 #include <errno.h>
+#include <sys/prctl.h>
+/* prctl is variadic, which Swift cannot call. */
+static inline int faultline_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}
 #endif

@@ -39,6 +39,9 @@ final class LoopThread: @unchecked Sendable {
     wakeup.pointee.data = Unmanaged.passRetained(self).toOpaque()
     let ready = DispatchSemaphore(value: 0)
     let thread = Thread { [self] in
+      // The kernel may fire a timer up to the thread's timer slack late (50 µs by default) to batch
+      // wake-ups; fault timing wants every microsecond, so this thread asks for none.
+      _ = faultline_set_timer_slack(1)
       worker = Worker(loop: loop, thread: self)
       ready.signal()
       uv_run(loop, UV_RUN_DEFAULT)

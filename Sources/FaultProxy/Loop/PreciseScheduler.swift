@@ -21,6 +21,8 @@ final class PreciseScheduler {
   private var nextToken: Token = 1
   private var armedDeadline: UInt64 = .max
   private var isClosed = false
+  /// How long before a deadline the loop wakes up to spin.
+  static let spinLead: UInt64 = 150_000
 
   init(loop: UnsafeMutablePointer<uv_loop_t>) throws {
     timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
@@ -87,6 +89,11 @@ final class PreciseScheduler {
     var expirations: UInt64 = 0
     _ = Glibc.read(timerFD, &expirations, 8)
     armedDeadline = .max
+    // The timer was armed a little early (see `arm`): wait out the rest on the CPU, which is far
+    // more precise than a second wake-up from an idle core.
+    if let first = heap.first, actions[first.token] != nil {
+      while MonotonicClock.now() < first.deadline {}
+    }
     // Run everything due; actions may schedule more, which may also be due already.
     while let first = heap.first {
       let now = MonotonicClock.now()
@@ -101,8 +108,10 @@ final class PreciseScheduler {
   private func arm(_ deadline: UInt64) {
     armedDeadline = deadline
     var spec = itimerspec()
-    // A zero it_value disarms the timer, so a deadline already passed is armed 1 ns into the epoch.
-    let target = max(deadline, 1)
+    // Armed `spinLead` early: waking an idle core takes tens to hundreds of microseconds, so the
+    // loop wakes before the deadline and spins the last stretch. A zero it_value disarms the
+    // timer, so a deadline already passed is armed 1 ns into the epoch.
+    let target = max(deadline > Self.spinLead ? deadline - Self.spinLead : deadline, 1)
     spec.it_value.tv_sec = Int(target / 1_000_000_000)
     spec.it_value.tv_nsec = Int(target % 1_000_000_000)
     timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)

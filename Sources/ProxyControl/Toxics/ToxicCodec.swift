@@ -40,7 +40,9 @@ enum ToxicCodec {
       let proxyRate = try reader.number("proxy_rate", in: 0...1e12, "KB/s >= 0")
       kind = .bandwidth(
         FaultKind.Bandwidth(
-          bytesPerSecond: rate * 1000, proxyBytesPerSecond: proxyRate.map { $0 * 1000 }))
+          // As Toxiproxy, an unset attribute is 0; a proxy-wide cap of 0 means no cap.
+          bytesPerSecond: rate * 1000,
+          proxyBytesPerSecond: proxyRate.flatMap { $0 > 0 ? $0 * 1000 : nil }))
     case "slow_close":
       allowed = ["delay"]
       kind = .slowClose(delay: try reader.duration("delay") ?? .zero)
@@ -105,7 +107,7 @@ enum ToxicCodec {
         "bandwidth",
         [
           "rate": .number(bandwidth.bytesPerSecond / 1000),
-          "proxy_rate": bandwidth.proxyBytesPerSecond.map { .number($0 / 1000) } ?? .null,
+          "proxy_rate": .number((bandwidth.proxyBytesPerSecond ?? 0) / 1000),
         ]
       )
     case .slowClose(let delay): return ("slow_close", ["delay": .ms(delay)])

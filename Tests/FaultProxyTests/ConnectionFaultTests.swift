@@ -15,15 +15,8 @@ import Testing
     socket.setTimeout(seconds: 1)
     try await blocking { try socket.send(Array("lost?".utf8)) }
     // No data, no FIN, no RST: the read times out (EAGAIN), it does not return EOF or ECONNRESET.
-    let outcome = try await blocking { () -> Int32 in
-      do {
-        let bytes = try socket.receive()
-        return bytes.isEmpty ? -1 : -2
-      } catch let error as SocketError {
-        return error.errnoValue ?? 0
-      }
-    }
-    #expect(outcome == EAGAIN, "a half-open connection must stay silent, got \(outcome)")
+    let outcome = try await blocking { socket.nextReadOutcome() }
+    #expect(outcome == .failed(EAGAIN), "a half-open connection must stay silent, got \(outcome)")
     // Sends back up: the proxy stopped reading, so the kernel buffers fill and a non-blocking send would block.
     let backedUp = try await blocking { () -> Bool in
       let flags = fcntl(socket.fd, F_GETFL)
@@ -74,12 +67,8 @@ import Testing
       [FaultSpec(name: "nat", kind: .halfOpen(.init(side: .upstream)))], forProxy: "test")
     #expect(await waitUntil { serverSawEOF.count == 1 }, "the server should see the connection end")
     socket.setTimeout(seconds: 1)
-    let outcome = try await blocking { () -> Int32 in
-      do { return try socket.receive().isEmpty ? -1 : -2 } catch let error as SocketError {
-        return error.errnoValue ?? 0
-      }
-    }
-    #expect(outcome == EAGAIN, "the client must not notice anything, got \(outcome)")
+    let outcome = try await blocking { socket.nextReadOutcome() }
+    #expect(outcome == .failed(EAGAIN), "the client must not notice anything, got \(outcome)")
     socket.close()
     server.stop()
     await proxy.close()
@@ -111,15 +100,7 @@ import Testing
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let connected = ContinuousClock.now
     let socket = try proxy.connect()
-    let code = try await blocking { () -> Int32 in
-      do {
-        _ = try socket.receiveAll()
-        return 0
-      } catch let error as SocketError {
-        return error.errnoValue ?? -1
-      }
-    }
-    #expect(code == ECONNRESET)
+    #expect(try await blocking { socket.drainOutcome() } == .failed(ECONNRESET))
     #expect(ContinuousClock.now - connected >= .milliseconds(150), "the reset came before its time")
     socket.close()
     server.stop()
@@ -172,12 +153,7 @@ import Testing
     let proxy = try await ProxyFixture.start(
       upstreamPort: server.port, faults: [FaultSpec(name: "down", kind: .refuse(.reset))])
     let socket = try proxy.connect()
-    let code = try await blocking { () -> Int32 in
-      do { return try socket.receive().isEmpty ? 0 : -2 } catch let error as SocketError {
-        return error.errnoValue ?? -1
-      }
-    }
-    #expect(code == ECONNRESET)
+    #expect(try await blocking { socket.nextReadOutcome() } == .failed(ECONNRESET))
     #expect(server.connectionCount == 0, "a refused connection must never reach the server")
     socket.close()
     server.stop()

@@ -83,6 +83,23 @@ final class BlockingSocket: @unchecked Sendable {
     }
   }
 
+  /// What one read brought: bytes, the end of the stream, or an error (EAGAIN after the timeout).
+  func nextReadOutcome() -> ReadOutcome {
+    do {
+      return try receive().isEmpty ? .endOfStream : .data
+    } catch {
+      return .failed((error as? SocketError)?.errnoValue ?? -1)
+    }
+  }
+
+  /// Reads until the stream ends: `.endOfStream` for a FIN, `.failed(errno)` for a reset or a timeout.
+  func drainOutcome() -> ReadOutcome {
+    while true {
+      let outcome = nextReadOutcome()
+      if outcome != .data { return outcome }
+    }
+  }
+
   /// Half-closes the write side: the peer reads EOF.
   func shutdownWrite() {
     Glibc.shutdown(fd, Int32(SHUT_WR))
@@ -117,6 +134,13 @@ final class BlockingSocket: @unchecked Sendable {
   }
 
   deinit { close() }
+}
+
+/// How a read ended.
+enum ReadOutcome: Equatable, Sendable {
+  case data
+  case endOfStream
+  case failed(Int32)
 }
 
 /// A socket call that failed, with its errno.

@@ -122,3 +122,44 @@ func boundButNotListening() throws -> (Int32, UInt16) {
   }
   return (fd, UInt16(bigEndian: address.sin_port))
 }
+
+/// An upstream that never answers: its accept queue is full, so the kernel drops further SYNs.
+@Suite struct UpstreamTimeoutTests {
+  @Test func silentUpstreamEndsTheClientAfterTheConnectTimeout() async throws {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(listener, $0, length) == 0 && listen(listener, 0) == 0
+          && getsockname(listener, $0, &length) == 0
+      }
+    }
+    try #require(listening)
+    let port = UInt16(bigEndian: address.sin_port)
+    // A backlog of 0 holds one connection; it is never accepted, so the proxy's connect gets no answer.
+    let filler = try BlockingSocket.connect(port: port)
+    defer { filler.close() }
+    let engine = try ProxyEngine(configuration: EngineConfiguration(loopCount: 1, seed: 1))
+    let info = try await engine.addProxy(
+      ProxyConfiguration(
+        name: "silent", listen: try SocketAddress(parsing: "127.0.0.1:0"),
+        upstream: try SocketAddress(host: "127.0.0.1", port: port),
+        connectTimeout: .milliseconds(300)))
+    let client = try BlockingSocket.connect(port: info.listen.port)
+    let started = ContinuousClock.now
+    let outcome = try await blocking { client.drainOutcome() }
+    let elapsed = ContinuousClock.now - started
+    #expect(outcome == .failed(ECONNRESET))
+    #expect(
+      elapsed >= .milliseconds(250), "the client was cut off before the connect timeout: \(elapsed)"
+    )
+    #expect(elapsed < .seconds(5), "the connect timeout did not end the client: \(elapsed)")
+    #expect(try engine.stats(named: "silent").upstreamConnectFailures == 1)
+    client.close()
+    await engine.shutdown()
+  }
+}

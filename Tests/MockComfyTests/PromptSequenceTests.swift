@@ -328,8 +328,11 @@ struct ScriptedBehaviourTests {
 
   @Test("`front` puts a prompt ahead of the pending ones, with a negative number")
   func frontOfQueue() async throws {
+    // The first prompt's sampler runs long enough that the two others are surely still pending
+    // when the queue is read, however slow the machine.
     let configuration = MockServerConfiguration(
-      nodeTime: .milliseconds(40), progressSteps: 0, statusInterval: nil)
+      nodeTime: .milliseconds(40), progressSteps: 0, statusInterval: nil,
+      slowNodes: ["KSampler": .milliseconds(1500)])
     try await withMockServer(configuration) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let url = "http://127.0.0.1:\(port)/prompt"

@@ -13,7 +13,7 @@ public final class EventLog: Sendable {
   }
 
   public let capacity: Int
-  private let state = Mutex(State())
+  private let state = Locked(State())
   private let enabled = Atomic<Bool>(false)
   private let encoder: JSONEncoder = {
     let encoder = JSONEncoder()

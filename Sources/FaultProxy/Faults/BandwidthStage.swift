@@ -68,7 +68,7 @@ final class BandwidthStage: BaseStage {
 /// moved past every earlier booking.
 final class SharedTokenBucket: Sendable {
   let rate: Double
-  private let nextFree = Mutex<UInt64>(0)
+  private let nextFree = Locked<UInt64>(0)
 
   init(rate: Double) {
     self.rate = rate

@@ -11,10 +11,10 @@ import Synchronization
 final class LoopThread: @unchecked Sendable {
   typealias Command = @Sendable (Worker) -> Void
 
-  private let commands = Mutex<[Command]>([])
+  private let commands = Locked<[Command]>([])
   private let wakeup: UnsafeMutablePointer<uv_async_t>
   private let loop: UnsafeMutablePointer<uv_loop_t>
-  private let stopped = Mutex<Bool>(false)
+  private let stopped = Locked<Bool>(false)
   private let finished = DispatchSemaphore(value: 0)
   /// Only touched on the loop thread.
   private var worker: Worker?

@@ -14,7 +14,7 @@ public final class ProxyEngine: Sendable {
   let context: EngineContext
   let threads: [LoopThread]
   private let dispatcher: LoopDispatcher
-  let registry = Mutex<[String: ProxyState]>([:])
+  let registry = Locked<[String: ProxyState]>([:])
   private let nextID = Atomic<UInt64>(1)
   private let isStopped = Atomic<Bool>(false)
 

@@ -14,8 +14,8 @@ final class ProxyState: Sendable {
   let counters = ProxyCounters()
   private let nextConnection = Atomic<UInt64>(0)
   private let removed = Atomic<Bool>(false)
-  private let plan: Mutex<FaultPlan>
-  private let buckets = Mutex<[String: SharedTokenBucket]>([:])
+  private let plan: Locked<FaultPlan>
+  private let buckets = Locked<[String: SharedTokenBucket]>([:])
 
   init(
     id: UInt64, configuration: ProxyConfiguration, boundListen: SocketAddress, engine: EngineContext
@@ -26,7 +26,7 @@ final class ProxyState: Sendable {
     upstream = configuration.upstream
     connectTimeout = configuration.connectTimeout
     self.engine = engine
-    plan = Mutex(FaultPlan(faults: configuration.faults))
+    plan = Locked(FaultPlan(faults: configuration.faults))
   }
 
   var seeds: SeedSequence { SeedSequence(seed: engine.seed) }

@@ -45,9 +45,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FaultlineJSON",
+            swiftSettings: strict
+        ),
+        .target(
             name: "ProxyControl",
             dependencies: [
-                "FaultProxy", "FaultProfiles",
+                "FaultProxy", "FaultProfiles", "FaultlineJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -64,6 +68,7 @@ let package = Package(
         .target(
             name: "ComfyClient",
             dependencies: [
+                "FaultlineJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,10 @@
-/// A parsed JSON document, kept as values so that request fields can be checked one by one with
-/// errors that name the field, and so that toxic attributes can be merged and echoed back.
+import Foundation
+
+/// Any JSON value, for free-form documents: ComfyUI prompt graphs and outputs on the client side,
+/// request bodies and toxic attributes in the control API.
+///
+/// Whole numbers are encoded as integers, so clients in typed languages (Go's int64 fields, Python's
+/// int node inputs) read them back as integers.
 public enum JSONValue: Sendable, Hashable {
   case null
   case bool(Bool)
@@ -8,14 +13,37 @@ public enum JSONValue: Sendable, Hashable {
   case array([JSONValue])
   case object([String: JSONValue])
 
+  public subscript(key: String) -> JSONValue? {
+    if case .object(let object) = self { object[key] } else { nil }
+  }
+
+  public var stringValue: String? {
+    if case .string(let value) = self { value } else { nil }
+  }
+
+  public var intValue: Int? {
+    if case .number(let value) = self, let exact = Int(exactly: value) { exact } else { nil }
+  }
+
+  public var arrayValue: [JSONValue]? {
+    if case .array(let value) = self { value } else { nil }
+  }
+
   /// The members of an object, nil for any other value.
   public var objectValue: [String: JSONValue]? {
-    if case .object(let members) = self { return members }
-    return nil
+    if case .object(let value) = self { value } else { nil }
+  }
+
+  /// Compact JSON text of this value, keys sorted.
+  public var jsonText: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(self) else { return "null" }
+    return String(decoding: data, as: UTF8.self)
   }
 
   /// What the value is, for error messages ("a string", "an object").
-  var kindDescription: String {
+  public var kindDescription: String {
     switch self {
     case .null: "null"
     case .bool: "a boolean"
@@ -26,8 +54,8 @@ public enum JSONValue: Sendable, Hashable {
     }
   }
 
-  /// The value as it would appear in JSON, for error messages.
-  var shortText: String {
+  /// The value as it would appear in JSON, shortened for error messages.
+  public var shortText: String {
     switch self {
     case .null: "null"
     case .bool(let value): String(value)
@@ -38,8 +66,8 @@ public enum JSONValue: Sendable, Hashable {
     }
   }
 
-  /// Whole numbers print without a fractional part, as Toxiproxy's integer attributes do.
-  static func format(_ value: Double) -> String {
+  /// Whole numbers print without a fractional part.
+  public static func format(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 9.0e15 { return String(Int64(value)) }
     return String(value)
   }
@@ -69,7 +97,6 @@ extension JSONValue: Codable {
     case .null: try container.encodeNil()
     case .bool(let value): try container.encode(value)
     case .number(let value):
-      // Integers stay integers on the wire so Go clients can decode them into int64 fields.
       if value == value.rounded(), abs(value) < 9.0e15 {
         try container.encode(Int64(value))
       } else {

@@ -41,14 +41,6 @@ public func withClient<Result: Sendable>(
   onReconnectionFailed: (@Sendable (_ attempts: Int) -> Void)? = nil,
   _ body: (ComfyClient) async throws -> Result
 ) async throws -> Result {
-  let client = try ComfyClient(
-    configuration: configuration, onReconnectionFailed: onReconnectionFailed)
-  do {
-    let result = try await body(client)
-    await client.destroy()
-    return result
-  } catch {
-    await client.destroy()
-    throw error
-  }
+  try await ComfyClient.withClient(
+    configuration, onReconnectionFailed: onReconnectionFailed, body)
 }

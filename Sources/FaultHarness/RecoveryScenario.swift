@@ -68,26 +68,26 @@ extension RecoveryScenario {
     }
   }
 
-  public static let sigterm = RecoveryScenario(
-    name: "sigterm", category: .processCrash,
-    summary: "server stopped with SIGTERM (close 1001), a new process 500 ms later",
-    breaksConnection: true
-  ) { context in
-    context.clock.began("sigterm")
-    try await context.servers.restart(
-      port: context.serverPort, after: .milliseconds(500), stopping: .terminate)
-    context.clock.ended("sigterm")
-  }
+  public static let sigterm = restart(
+    "sigterm", stopping: .terminate,
+    summary: "server stopped with SIGTERM (close 1001), a new process 500 ms later")
 
-  public static let sigkill = RecoveryScenario(
-    name: "sigkill", category: .processCrash,
-    summary: "server killed with SIGKILL (no goodbye), a new process 500 ms later",
-    breaksConnection: true
-  ) { context in
-    context.clock.began("sigkill")
-    try await context.servers.restart(
-      port: context.serverPort, after: .milliseconds(500), stopping: .kill)
-    context.clock.ended("sigkill")
+  public static let sigkill = restart(
+    "sigkill", stopping: .kill,
+    summary: "server killed with SIGKILL (no goodbye), a new process 500 ms later")
+
+  /// A crash: the server is stopped `stopping` one way, and a new process takes its port 500 ms later.
+  private static func restart(
+    _ name: String, stopping: ServerManager.StopMethod, summary: String
+  ) -> RecoveryScenario {
+    RecoveryScenario(name: name, category: .processCrash, summary: summary, breaksConnection: true)
+    {
+      context in
+      context.clock.began(name)
+      try await context.servers.restart(
+        port: context.serverPort, after: .milliseconds(500), stopping: stopping)
+      context.clock.ended(name)
+    }
   }
 
   public static let sigstop = RecoveryScenario(

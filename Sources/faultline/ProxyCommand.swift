@@ -38,7 +38,10 @@ struct ProxyCommand: AsyncParsableCommand {
   @OptionGroup(title: "Faults")
   var faults: ProxyFaultOptions
 
-  @Flag(help: "Exit when the parent process goes away (standard input reaches end-of-file, or we are re-parented).")
+  @Flag(
+    help:
+      "Exit when the parent process goes away (standard input reaches end-of-file, or we are re-parented)."
+  )
   var exitWithParent = false
 
   @Option(
@@ -73,10 +76,12 @@ struct ProxyCommand: AsyncParsableCommand {
     let parent = getppid()
     let profile = try faults.loadProfile()
     if profile != nil && upstream == nil {
-      throw ValidationError("--profile needs --upstream: it applies to the proxy that option creates")
+      throw ValidationError(
+        "--profile needs --upstream: it applies to the proxy that option creates")
     }
     let engine = try ProxyEngine(
-      configuration: EngineConfiguration(loopCount: loops, seed: faults.effectiveSeed(profile: profile)))
+      configuration: EngineConfiguration(
+        loopCount: loops, seed: faults.effectiveSeed(profile: profile)))
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
     try faults.openEventLog(engine)
     var ready: [String: any Sendable] = ["ready": true, "pid": Int(getpid()), "seed": engine.seed]

@@ -34,17 +34,9 @@ enum ClientHarness {
     onReconnectionFailed: (@Sendable (Int) -> Void)? = nil,
     _ body: (ComfyClient) async throws -> Result
   ) async throws -> Result {
-    let client = try ComfyClient(
-      configuration: configuration, clock: clock, randomUnit: { 0.5 },
-      onReconnectionFailed: onReconnectionFailed)
-    do {
-      let result = try await body(client)
-      await client.destroy()
-      return result
-    } catch {
-      await client.destroy()
-      throw error
-    }
+    try await ComfyClient.withClient(
+      configuration, clock: clock, randomUnit: { 0.5 }, onReconnectionFailed: onReconnectionFailed,
+      body)
   }
 }
 

@@ -8,6 +8,7 @@ class BaseStage: FaultStage {
     self.context = context
   }
 
+  var fault: ActiveFault { context.fault }
   var spec: FaultSpec { context.fault.spec }
 
   func receive(_ chunk: Chunk) { output?.receive(chunk) }

@@ -2,7 +2,7 @@
 enum FaultStageFactory {
   /// The stage for `fault`, or nil for faults that act on the connection or the listener instead of
   /// on the bytes (refuse, connect_delay, noop).
-  static func makeStage(for fault: ActiveFault, context: StageContext) -> BaseStage? {
+  static func makeStage(for fault: ActiveFault, context: StageContext) -> (any FaultStage)? {
     switch fault.spec.kind {
     case .latency(let latency): LatencyStage(context: context, latency: latency)
     case .bandwidth(let bandwidth):

@@ -21,7 +21,7 @@ final class LatencyStage: BaseStage {
   }
 
   override func receive(_ chunk: Chunk) {
-    for packet in chunk.packets(ofSize: 1448) {
+    chunk.forEachPacket(ofSize: 1448) { packet in
       lastDelay = sampler.next(uniform: generator.next().unitInterval).nanoseconds
       let release = queue.enqueue(packet, at: packet.arrival &+ lastDelay)
       context.log(

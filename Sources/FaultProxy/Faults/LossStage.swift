@@ -44,7 +44,7 @@ final class LossStage: BaseStage {
         }
       }
     case .retransmit:
-      for packet in chunk.packets(ofSize: loss.segmentSize) {
+      chunk.forEachPacket(ofSize: loss.segmentSize) { packet in
         decide(offset: packet.streamOffset)
         queue.enqueue(packet, at: packet.arrival &+ currentStall)
       }

@@ -1,7 +1,6 @@
 /// Walks a stream in fixed-size segments so decisions attach to segment numbers, not to read calls.
 ///
-/// `pieces(of:)` cuts a chunk at segment boundaries and reports, for each piece, its segment number and
-/// whether the piece starts that segment (the moment a per-segment decision is taken).
+/// `pieces(of:)` cuts a chunk at segment boundaries and reports each piece's segment number.
 struct SegmentCursor {
   let segmentSize: Int
 
@@ -12,7 +11,6 @@ struct SegmentCursor {
   struct Piece {
     var chunk: Chunk
     var segment: UInt64
-    var startsSegment: Bool
   }
 
   func pieces(of chunk: Chunk) -> [Piece] {
@@ -23,25 +21,22 @@ struct SegmentCursor {
       let segment = rest.streamOffset / size
       let segmentEnd = (segment + 1) * size
       let length = Int(min(UInt64(rest.count), segmentEnd - rest.streamOffset))
-      let starts = rest.streamOffset % size == 0
       if length == rest.count {
-        result.append(Piece(chunk: rest, segment: segment, startsSegment: starts))
+        result.append(Piece(chunk: rest, segment: segment))
         break
       }
-      result.append(Piece(chunk: rest.splitPrefix(length), segment: segment, startsSegment: starts))
+      result.append(Piece(chunk: rest.splitPrefix(length), segment: segment))
     }
     return result
   }
 }
 
 extension Chunk {
-  /// The chunk cut into packets of at most `size` bytes, as a sender's TCP would segment one write.
-  func packets(ofSize size: Int) -> [Chunk] {
-    guard count > size else { return [self] }
+  /// Calls `body` with the chunk cut into packets of at most `size` bytes, as a sender's TCP would
+  /// segment one write; no array is built on this per-chunk path.
+  func forEachPacket(ofSize size: Int, _ body: (Chunk) -> Void) {
     var rest = self
-    var result: [Chunk] = []
-    while rest.count > size { result.append(rest.splitPrefix(size)) }
-    result.append(rest)
-    return result
+    while rest.count > size { body(rest.splitPrefix(size)) }
+    body(rest)
   }
 }

@@ -18,11 +18,9 @@ final class LoopThread: @unchecked Sendable {
   private let finished = DispatchSemaphore(value: 0)
   /// Only touched on the loop thread.
   private var worker: Worker?
-  let index: Int
 
   /// Starts the thread and returns once its loop is ready to take commands.
-  init(index: Int, name: String) throws {
-    self.index = index
+  init(name: String) throws {
     loop = .allocate(capacity: 1)
     wakeup = .allocate(capacity: 1)
     let status = uv_loop_init(loop)

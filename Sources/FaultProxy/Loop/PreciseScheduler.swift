@@ -43,9 +43,6 @@ final class PreciseScheduler {
     uv_unref(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self))
   }
 
-  /// Number of actions waiting.
-  var pendingCount: Int { actions.count }
-
   /// Runs `action` on the loop thread at `deadline` (monotonic nanoseconds), or on the next turn if it has passed.
   @discardableResult
   func schedule(at deadline: UInt64, _ action: @escaping () -> Void) -> Token {

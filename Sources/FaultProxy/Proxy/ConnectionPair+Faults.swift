@@ -15,9 +15,9 @@ extension ConnectionPair {
     guard !isClosing else { return }
     for direction in Direction.allCases {
       let pipe = self.pipe(for: direction)
-      var chain: [BaseStage] = []
+      var chain: [any FaultStage] = []
       for fault in faults where fault.spec.stream.directions.contains(direction) && applies(fault) {
-        if let existing = pipe.stage(forKey: fault.key), existing.spec == fault.spec {
+        if let existing = pipe.stage(forKey: fault.key), existing.fault == fault {
           chain.append(existing)
           continue
         }

@@ -16,7 +16,7 @@ final class Pipe: ChunkSink {
   unowned let pair: ConnectionPair
   let source: TCPConnection
   let sink: TCPConnection
-  private(set) var stages: [BaseStage] = []
+  private(set) var stages: [any FaultStage] = []
   /// Bytes inside fault stages, not yet handed to the sink.
   private(set) var heldBytes = 0
   private var nextOffset: UInt64 = 0
@@ -44,7 +44,7 @@ final class Pipe: ChunkSink {
 
   /// Replaces the stage list in one step. A stage that leaves hands what it holds to the stage that
   /// followed it (or the sink), so nothing is lost and order is kept.
-  func replaceStages(_ newStages: [BaseStage]) {
+  func replaceStages(_ newStages: [any FaultStage]) {
     let old = stages
     stages = newStages
     for (position, stage) in stages.enumerated() {
@@ -61,8 +61,8 @@ final class Pipe: ChunkSink {
   }
 
   /// The stage running the fault with `key`, if any.
-  func stage(forKey key: String) -> BaseStage? {
-    stages.first { $0.context.fault.key == key }
+  func stage(forKey key: String) -> (any FaultStage)? {
+    stages.first { $0.fault.key == key }
   }
 
   // MARK: Reading

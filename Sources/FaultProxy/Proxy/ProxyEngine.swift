@@ -28,7 +28,7 @@ public final class ProxyEngine: Sendable {
       seed: configuration.seed ?? SeedSequence.randomSeed(), eventLog: eventLog)
     var threads: [LoopThread] = []
     for index in 0..<configuration.loopCount {
-      threads.append(try LoopThread(index: index, name: "faultline-loop-\(index)"))
+      threads.append(try LoopThread(name: "faultline-loop-\(index)"))
     }
     self.threads = threads
     dispatcher = LoopDispatcher(threads: threads)

@@ -12,7 +12,6 @@ final class ProxyListener {
   /// Set right after binding, before the loop can deliver a connection.
   var proxy: ProxyState!
   let dispatcher: LoopDispatcher
-  private(set) var port: UInt16 = 0
   /// A bound, non-listening socket holding the port while the proxy refuses connections.
   private var reservation: Int32?
 
@@ -49,7 +48,6 @@ final class ProxyListener {
         address: address.description, code: status == 0 ? UV_EINVAL.rawValue : status)
     }
     self.handle = handle
-    self.port = port
     return port
   }
 

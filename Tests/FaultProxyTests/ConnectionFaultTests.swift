@@ -45,6 +45,10 @@ import Testing
       [FaultSpec(name: "cable", kind: .halfOpen(.init()))], forProxy: "test")
     try await blocking { try socket.send(Array("held".utf8)) }
     #expect(try await waitUntil { try proxy.engine.stats(named: "test").faultActions > 0 })
+    // Held, not delivered: nothing comes back while the fault is on.
+    socket.setTimeout(seconds: 1)
+    #expect(try await blocking { socket.nextReadOutcome() } == .failed(EAGAIN))
+    socket.setTimeout(seconds: 20)
     try await proxy.engine.setFaults([], forProxy: "test")
     #expect(try await blocking { try socket.receive(exactly: 4) } == Array("held".utf8))
     socket.close()

@@ -125,13 +125,9 @@ func timelinePrecision(echo: EchoPeer) async throws {
     Profile(name: "edges", description: "bench", timeline: phases), toProxy: "bench")
   try await Task.sleep(for: .milliseconds(700))
   let events = engine.eventLog.events()
-  guard let origin = events.first(where: { $0.action == "timeline_start" })?.time else { return }
-  var errors: [Double] = []
-  for event in events where event.action == "phase_start" || event.action == "phase_end" {
-    guard let index = Int(event.fault.dropFirst("phase".count)) else { continue }
-    let expected = Double(50 + index * 50) + (event.action == "phase_end" ? 25 : 0)
-    errors.append(event.time - origin - expected)
-  }
+  // Each edge event carries how late its timer fired (a read after the edge sees it regardless).
+  let errors = events.filter { $0.action == "phase_start" || $0.action == "phase_end" }
+    .compactMap(\.value)
   await engine.shutdown()
   print(
     String(

@@ -1,6 +1,7 @@
 /// One decision a fault took, as written to the event log (one JSON object per line).
 public struct FaultEvent: Sendable, Hashable, Codable {
-  /// Milliseconds since the engine started (monotonic).
+  /// Milliseconds since the engine started (monotonic). For a decision about bytes (delay, drop,
+  /// stall), when those bytes reached the proxy; for a timeline edge, the moment the plan set for it.
   public var time: Double
   public var proxy: String
   /// The connection's index in accept order; nil for decisions about the whole proxy (timeline phases).

@@ -26,7 +26,7 @@ final class LatencyStage: BaseStage {
       let release = queue.enqueue(packet, at: packet.arrival &+ lastDelay)
       context.log(
         "delay", bytes: packet.count, offset: packet.streamOffset,
-        value: Double(release &- packet.arrival) / 1_000_000)
+        value: Double(release &- packet.arrival) / 1_000_000, arrival: packet.arrival)
     }
   }
 

@@ -35,7 +35,7 @@ final class LossStage: BaseStage {
       for piece in cursor.pieces(of: chunk) {
         if piece.segment != currentSegment {
           currentSegment = piece.segment
-          decide(offset: piece.chunk.streamOffset)
+          decide(offset: piece.chunk.streamOffset, arrival: piece.chunk.arrival)
         }
         if currentLost {
           context.discarded(piece.chunk.count)
@@ -45,19 +45,19 @@ final class LossStage: BaseStage {
       }
     case .retransmit:
       chunk.forEachPacket(ofSize: loss.segmentSize) { packet in
-        decide(offset: packet.streamOffset)
+        decide(offset: packet.streamOffset, arrival: packet.arrival)
         queue.enqueue(packet, at: packet.arrival &+ currentStall)
       }
     }
   }
 
-  private func decide(offset: UInt64) {
+  private func decide(offset: UInt64, arrival: UInt64) {
     currentStall = 0
     currentLost = decider.isLost(draw: generator.next())
     guard currentLost else { return }
     switch loss.mode {
     case .discard:
-      context.log("drop", bytes: loss.segmentSize, offset: offset)
+      context.log("drop", bytes: loss.segmentSize, offset: offset, arrival: arrival)
     case .retransmit:
       // Each lost retransmission doubles the timeout, as TCP's exponential backoff does.
       var timeout = loss.retransmissionTimeout.nanoseconds
@@ -69,7 +69,8 @@ final class LossStage: BaseStage {
         attempts += 1
       }
       context.log(
-        "stall", bytes: loss.segmentSize, offset: offset, value: Double(currentStall) / 1_000_000)
+        "stall", bytes: loss.segmentSize, offset: offset, value: Double(currentStall) / 1_000_000,
+        arrival: arrival)
     }
   }
 

@@ -21,15 +21,20 @@ final class StageContext {
   var scheduler: PreciseScheduler { pair.worker.scheduler }
   var now: UInt64 { MonotonicClock.now() }
 
-  /// Records a decision in the event log and the proxy's counters.
-  func log(_ action: String, bytes: Int = 0, offset: UInt64? = nil, value: Double? = nil) {
+  /// Records a decision in the event log and the proxy's counters. A decision about bytes gives
+  /// `arrival`, when they reached the proxy, so the log says which faults were in effect for them.
+  func log(
+    _ action: String, bytes: Int = 0, offset: UInt64? = nil, value: Double? = nil,
+    arrival: UInt64? = nil
+  ) {
     let proxy = pair.proxy
     proxy.counters.faultActions.add(1, ordering: .relaxed)
     let engine = proxy.engine
     guard engine.eventLog.isEnabled else { return }
     engine.eventLog.record(
       FaultEvent(
-        time: engine.elapsedMilliseconds(), proxy: proxy.name, connection: pair.index,
+        time: engine.elapsedMilliseconds(at: arrival ?? MonotonicClock.now()), proxy: proxy.name,
+        connection: pair.index,
         direction: direction,
         fault: fault.spec.name, action: action, bytes: bytes, offset: offset, value: value))
   }

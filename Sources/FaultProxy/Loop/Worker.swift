@@ -96,8 +96,8 @@ final class Worker {
 
   /// Applies the proxy's current plan to its connections on this loop, and to its listener if it lives here.
   func apply(_ proxy: ProxyState) {
-    let faults = proxy.activeFaults
-    for pair in connections(of: proxy.id) { pair.applyFaults(faults) }
+    let snapshot = proxy.faults(at: MonotonicClock.now())
+    for pair in connections(of: proxy.id) { pair.applyFaults(snapshot) }
     listeners[proxy.id]?.sync()
   }
 
@@ -106,7 +106,7 @@ final class Worker {
     guard let listener = listeners[proxy.id] else { return }
     let threads = listener.dispatcher.threads
     let plan = proxy.faultPlan
-    recordTimeline(proxy, "timeline_start", phase: nil, at: plan.timelineStart)
+    recordTimeline(proxy, "timeline_start", phase: nil, at: plan.timelineStart, firedAt: nil)
     for (index, phase) in plan.timeline.enumerated() {
       let start = plan.timelineStart &+ phase.at.nanoseconds
       var edges = [(start, "phase_start")]
@@ -116,21 +116,26 @@ final class Worker {
       for (edge, action) in edges {
         scheduler.schedule(at: edge) { [weak self] in
           guard proxy.faultPlan.generation == generation else { return }
-          self?.recordTimeline(proxy, action, phase: index, at: MonotonicClock.now())
+          self?.recordTimeline(proxy, action, phase: index, at: edge, firedAt: MonotonicClock.now())
           for thread in threads { thread.execute { worker in worker.apply(proxy) } }
         }
       }
     }
   }
 
-  private func recordTimeline(_ proxy: ProxyState, _ action: String, phase: Int?, at time: UInt64) {
+  /// Logs a timeline edge at the moment the plan defines for it (from then on every read sees the
+  /// new faults), with how late the timer that pushed the change to idle connections fired.
+  private func recordTimeline(
+    _ proxy: ProxyState, _ action: String, phase: Int?, at time: UInt64, firedAt: UInt64?
+  ) {
     let log = proxy.engine.eventLog
     guard log.isEnabled else { return }
     log.record(
       FaultEvent(
         time: proxy.engine.elapsedMilliseconds(at: time), proxy: proxy.name, connection: nil,
         direction: nil,
-        fault: phase.map { "phase\($0)" } ?? "timeline", action: action))
+        fault: phase.map { "phase\($0)" } ?? "timeline", action: action,
+        value: firedAt.map { Double(Int64(bitPattern: $0 &- time)) / 1_000_000 }))
   }
 
   // MARK: Shutdown

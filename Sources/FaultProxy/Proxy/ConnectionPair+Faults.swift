@@ -9,10 +9,24 @@ extension ConnectionPair {
       withProbability: fault.spec.toxicity)
   }
 
-  /// Makes the stage chains of both directions match `faults`, in one loop turn: stages of unchanged
-  /// faults keep their state, new ones start, removed ones hand over what they hold.
-  func applyFaults(_ faults: [ActiveFault]) {
+  /// Looks the proxy's plan up again for bytes that arrived at `time` if it changed or a phase edge
+  /// has passed since the stages were built.
+  ///
+  /// Loops hear of a change through a command and of an edge through a timer on the proxy's home
+  /// loop; either may run late on a busy machine. Checking each read too (one atomic load and one
+  /// comparison) means bytes never go through faults older than the moment they arrived.
+  func refreshFaultsIfDue(at time: UInt64) {
+    guard time >= faultsValidUntil || proxy.currentPlanVersion != faultsVersion else { return }
+    applyFaults(proxy.faults(at: time))
+  }
+
+  /// Makes the stage chains of both directions match the snapshot's faults, in one loop turn: stages
+  /// of unchanged faults keep their state, new ones start, removed ones hand over what they hold.
+  func applyFaults(_ snapshot: FaultSnapshot) {
     guard !isClosing else { return }
+    faultsValidUntil = snapshot.validUntil
+    faultsVersion = snapshot.version
+    let faults = snapshot.faults
     for direction in Direction.allCases {
       let pipe = self.pipe(for: direction)
       var chain: [any FaultStage] = []

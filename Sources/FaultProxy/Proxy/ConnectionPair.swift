@@ -22,6 +22,9 @@ final class ConnectionPair: TCPConnectionDelegate {
   private var connectTimer: PreciseScheduler.Token?
   /// Held by a `connect_delay` fault with `never`: connects only once that fault is gone.
   private(set) var isAwaitingRelease = false
+  /// When the stages must be rebuilt: at the plan's next timeline edge, or once its version moves.
+  var faultsValidUntil: UInt64 = .max
+  var faultsVersion: UInt64 = 0
 
   init(
     worker: Worker, proxy: ProxyState, client: TCPConnection, upstream: TCPConnection, index: UInt64
@@ -46,17 +49,17 @@ final class ConnectionPair: TCPConnectionDelegate {
 
   /// Connects upstream; client bytes wait in the kernel until the connection is up.
   func start() {
-    let faults = proxy.activeFaults
-    switch connectionDecision(faults) {
+    let snapshot = proxy.faults(at: MonotonicClock.now())
+    switch connectionDecision(snapshot.faults) {
     case .refuse:
       abort(resetClient: true, resetUpstream: false)
       return
     case .never:
       // The upstream never answers: the client waits until it gives up or the fault goes away.
       isAwaitingRelease = true
-      applyFaults(faults)
+      applyFaults(snapshot)
     case .connect(let delay):
-      applyFaults(faults)
+      applyFaults(snapshot)
       if delay == 0 {
         connectUpstream()
       } else {

@@ -35,7 +35,7 @@ struct FaultPlan: Sendable, Hashable {
       }
   }
 
-  /// Every future moment (absolute monotonic nanoseconds) when a phase starts or ends.
+  /// Every moment after `time` (absolute monotonic nanoseconds) when a phase starts or ends, sorted.
   func boundaries(after time: UInt64) -> [UInt64] {
     var result: [UInt64] = []
     for phase in timeline {

@@ -78,6 +78,8 @@ final class Pipe: ChunkSink {
   }
 
   func didRead(_ buffer: UnsafeMutableRawPointer, count: Int) {
+    let arrival = MonotonicClock.now()
+    pair.refreshFaultsIfDue(at: arrival)
     receivedBytes &+= UInt64(count)
     counters.addReceived(count, direction)
     let offset = nextOffset
@@ -94,7 +96,7 @@ final class Pipe: ChunkSink {
       heldBytes += count
       first.receive(
         Chunk(
-          block: block, start: 0, count: count, streamOffset: offset, arrival: MonotonicClock.now())
+          block: block, start: 0, count: count, streamOffset: offset, arrival: arrival)
       )
     } else {
       writeFromPool(buffer, count: count)

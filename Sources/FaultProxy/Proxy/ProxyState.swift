@@ -15,6 +15,7 @@ final class ProxyState: Sendable {
   private let nextConnection = Atomic<UInt64>(0)
   private let removed = Atomic<Bool>(false)
   private let plan: Locked<FaultPlan>
+  private let planVersion = Atomic<UInt64>(0)
   private let buckets = Locked<[String: SharedTokenBucket]>([:])
 
   init(
@@ -32,18 +33,34 @@ final class ProxyState: Sendable {
   var seeds: SeedSequence { SeedSequence(seed: engine.seed) }
 
   /// The plan: base faults, timeline, enabled flag.
-  var faultPlan: FaultPlan {
-    get { plan.withLock { $0 } }
-    set { plan.withLock { $0 = newValue } }
+  var faultPlan: FaultPlan { plan.withLock { $0 } }
+
+  /// Changes the plan and bumps its version, so every connection sees the change on its next read.
+  func updatePlan<T>(_ body: (inout FaultPlan) throws -> T) rethrows -> T {
+    try plan.withLock { plan in
+      let result = try body(&plan)
+      planVersion.add(1, ordering: .releasing)
+      return result
+    }
   }
 
-  func updatePlan<T>(_ body: (inout FaultPlan) throws -> T) rethrows -> T {
-    try plan.withLock { try body(&$0) }
-  }
+  /// Bumped by every change of the plan; one atomic load tells a connection its faults are current.
+  var currentPlanVersion: UInt64 { planVersion.load(ordering: .acquiring) }
 
   /// The faults in effect right now, base faults first, then those of active phases.
   var activeFaults: [ActiveFault] {
-    plan.withLock { $0.activeFaults(at: MonotonicClock.now()) }
+    faults(at: MonotonicClock.now()).faults
+  }
+
+  /// The faults in effect at `time`, the plan version they come from, and the next moment
+  /// (monotonic nanoseconds, `.max` for never) when a timeline phase starts or ends.
+  func faults(at time: UInt64) -> FaultSnapshot {
+    plan.withLock { plan in
+      FaultSnapshot(
+        faults: plan.activeFaults(at: time),
+        validUntil: plan.boundaries(after: time).first ?? .max,
+        version: planVersion.load(ordering: .relaxed))
+    }
   }
 
   /// Set once the proxy is removed: connections still on their way to a loop are closed on arrival.
@@ -88,4 +105,13 @@ extension SeedSequence {
   func connectionKey(connection: UInt64, fault key: String) -> DecisionKey {
     connectionKey(connection: connection, fault: Int(truncatingIfNeeded: DecisionKey.fnv1a(key)))
   }
+}
+
+/// The faults of a proxy at one moment, and how long they hold.
+struct FaultSnapshot {
+  var faults: [ActiveFault]
+  /// The next timeline edge (monotonic nanoseconds); `.max` when none is due.
+  var validUntil: UInt64
+  /// The plan version the faults come from.
+  var version: UInt64
 }

@@ -66,7 +66,8 @@ public actor ComfyClient {
   public private(set) var serverInfo: ServerInfo?
 
   /// - Parameters:
-  ///   - clock: spaces reconnection attempts and health checks; tests pass a manual clock.
+  ///   - clock: spaces reconnection attempts; tests pass a manual clock. Health-check retries inside
+  ///     one attempt wait in real time, so a slow first answer never waits on a clock nobody moves.
   ///   - randomUnit: values in 0..<1 for the backoff jitter.
   ///   - eventLoopGroup: shared by the HTTP and the WebSocket client.
   ///   - onReconnectionFailed: called with the number of attempts when a reconnection loop gives up.
@@ -159,7 +160,7 @@ public actor ComfyClient {
         lastError = error.description
       }
       guard attempt < check.attempts else { break }
-      do { try await clock.sleep(for: check.delay) } catch { throw .destroyed }
+      do { try await ContinuousClock().sleep(for: check.delay) } catch { throw .destroyed }
       guard !isDestroyed else { throw .destroyed }
     }
     throw .serverUnreachable(

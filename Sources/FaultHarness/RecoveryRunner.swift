@@ -95,9 +95,8 @@ public struct RecoveryRunner: Sendable {
     let workflow = try SampleWorkflows.textToImage()
     let job = try await client.queue(workflow)
     let progress = StreamTracker(job.progress)
-    try await progress.waitForItem("the prompt's sampler running") {
-      $0 == .executing(node: SampleWorkflows.samplerNode)
-    }
+    try await progress.waitForItem(
+      "the prompt's sampler running", where: SampleWorkflows.showsSamplerRunning)
 
     let failedAt = ContinuousClock.now
     try await scenario.inject(

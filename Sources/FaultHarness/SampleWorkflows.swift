@@ -29,4 +29,14 @@ public enum SampleWorkflows {
   public static let samplerNode = "3"
   /// The node id of the output node in `textToImage`.
   public static let outputNode = "9"
+
+  /// Whether `progress` shows the sampler of `textToImage` running: its `executing` message, or one
+  /// of its steps when a reconnect on a loaded machine made the client miss that message.
+  public static func showsSamplerRunning(_ progress: JobProgress) -> Bool {
+    switch progress {
+    case .executing(let node): node == samplerNode
+    case .step(let node, _, _): node == samplerNode
+    default: false
+    }
+  }
 }

@@ -100,16 +100,15 @@ import Testing
   }
 
   @Test func aResetInTheMiddleOfAPromptIsRepairedAndThePromptCompletes() async throws {
-    let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(1)])
+    let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(3)])
     try await TestSupport.withProxiedServer(options) { _, _, proxies, url in
       try await withClient(.fastRecovery(baseURL: url)) { client in
         let events = trackEvents(client)
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage())
         let progress = StreamTracker(job.progress)
-        try await progress.waitForItem("the sampler running") {
-          $0 == .executing(node: SampleWorkflows.samplerNode)
-        }
+        try await progress.waitForItem(
+          "the sampler running", where: SampleWorkflows.showsSamplerRunning)
         try await proxies.addFault(FaultSpec(name: "reset", kind: .reset(.init(after: .zero))))
         let disconnect = try await events.waitForItem("the reset noticed") { $0.isDisconnected }
         try await proxies.removeFault(named: "reset")
@@ -157,16 +156,15 @@ import Testing
   }
 
   @Test func aServerPausedWithSIGSTOPIsNoticedAndItsPromptCompletesAfterTheResume() async throws {
-    let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(1)])
+    let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(3)])
     try await TestSupport.withProxiedServer(options) { manager, server, _, url in
       try await withClient(.fastRecovery(baseURL: url)) { client in
         let events = trackEvents(client)
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage())
         let progress = StreamTracker(job.progress)
-        try await progress.waitForItem("the sampler running") {
-          $0 == .executing(node: SampleWorkflows.samplerNode)
-        }
+        try await progress.waitForItem(
+          "the sampler running", where: SampleWorkflows.showsSamplerRunning)
         try await manager.pause(port: server.port)
         try await events.waitForItem("the frozen server noticed", timeout: .seconds(3)) {
           $0.isDisconnected

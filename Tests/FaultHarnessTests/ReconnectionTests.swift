@@ -191,12 +191,8 @@ import Testing
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage())
         let progress = StreamTracker(job.progress)
-        try await progress.waitForItem("the sampler running") { item in
-          // Its `executing` message, or a progress step if a reconnect on a loaded machine missed that.
-          if item == .executing(node: SampleWorkflows.samplerNode) { return true }
-          if case .step(let node, _, _) = item { return node == SampleWorkflows.samplerNode }
-          return false
-        }
+        try await progress.waitForItem(
+          "the sampler running", where: SampleWorkflows.showsSamplerRunning)
         try await manager.restart(port: server.port, stopping: .kill)
         // The new process never heard of the prompt: the client must say so, not wait forever.
         await #expect(throws: ComfyClientError.promptLost(promptId: job.promptId)) {

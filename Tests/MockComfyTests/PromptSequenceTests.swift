@@ -133,8 +133,12 @@ struct PromptSequenceTests {
 
   @Test("two prompts queue and run in order; /queue shows running and pending")
   func queueOrder() async throws {
+    // The sampler runs long enough that the first prompt is surely still running when the queue is
+    // read, however slow the machine.
     try await withMockServer(
-      .init(nodeTime: .milliseconds(60), progressSteps: 1, statusInterval: nil)
+      .init(
+        nodeTime: .milliseconds(10), progressSteps: 1, statusInterval: nil,
+        slowNodes: ["KSampler": .seconds(2)])
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let first = try await HTTP.post(
@@ -168,8 +172,11 @@ struct PromptSequenceTests {
 
   @Test("queue and history deletion")
   func deletion() async throws {
+    // The first prompt runs until it is interrupted, so the second is surely still pending.
     try await withMockServer(
-      .init(nodeTime: .milliseconds(200), progressSteps: 1, statusInterval: nil)
+      .init(
+        nodeTime: .milliseconds(10), progressSteps: 1, statusInterval: nil,
+        slowNodes: ["KSampler": .seconds(60)])
     ) { port async throws in
       let base = "http://127.0.0.1:\(port)"
       let running = try #require(
@@ -201,8 +208,11 @@ struct PromptSequenceTests {
 
   @Test("interrupt: execution_interrupted goes to everyone; history records an error")
   func interrupt() async throws {
+    // The prompt runs until it is interrupted, however long the interrupt takes to arrive.
     try await withMockServer(
-      .init(nodeTime: .milliseconds(300), progressSteps: 1, statusInterval: nil)
+      .init(
+        nodeTime: .milliseconds(10), progressSteps: 1, statusInterval: nil,
+        slowNodes: ["KSampler": .seconds(60)])
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let bystander = try await TestSocket.connect(port: port, clientID: "b")
@@ -254,8 +264,11 @@ struct PromptSequenceTests {
 
   @Test("reconnect with the same clientId mid-prompt gets status, then the current node")
   func reconnectGetsCurrentNode() async throws {
+    // The sampler keeps the prompt running while the client drops and comes back.
     try await withMockServer(
-      .init(nodeTime: .milliseconds(400), progressSteps: 1, statusInterval: nil)
+      .init(
+        nodeTime: .milliseconds(10), progressSteps: 1, statusInterval: nil,
+        slowNodes: ["KSampler": .seconds(3)])
     ) { port async throws in
       let first = try await TestSocket.connect(port: port, clientID: "phoenix")
       let promptID = try #require(

@@ -36,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "FaultProxy",
-            dependencies: ["CLibUV"],
+            dependencies: ["CLibUV", "FaultlineLocking"],
             swiftSettings: strict
         ),
         .target(
@@ -78,7 +78,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FaultlineLocking",
+            swiftSettings: strict
+        ),
+        .target(
             name: "ChildProcess",
+            dependencies: ["FaultlineLocking"],
             swiftSettings: strict
         ),
         .target(
@@ -100,7 +105,7 @@ let package = Package(
             path: "Benchmarks/FaultlineBench",
             swiftSettings: strict
         ),
-        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess"], swiftSettings: strict),
+        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess", "FaultlineLocking"], swiftSettings: strict),
         .testTarget(
             name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"],
             exclude: ["Fixtures"], swiftSettings: strict),

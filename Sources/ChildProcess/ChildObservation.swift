@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// What the parent knows about a running child, shared between the reader and reaper threads and the async
 /// waiters. Every change bumps `version` and wakes every waiter, which then re-checks its own condition;
@@ -18,7 +18,7 @@ final class ChildObservation: Sendable {
   /// Output kept per stream; older bytes are dropped first so a chatty child cannot exhaust memory.
   static let outputLimit = 1 << 20
 
-  let state = Mutex(Snapshot())
+  let state = Locked(Snapshot())
 
   func appendOutput(_ bytes: ArraySlice<UInt8>, toStandardError: Bool) {
     update { snapshot in

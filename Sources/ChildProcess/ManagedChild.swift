@@ -1,5 +1,5 @@
+import FaultlineLocking
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -33,17 +33,17 @@ public final class ManagedChild: Sendable {
   public let executablePath: String
 
   private let observation = ChildObservation()
-  private let standardInput: Mutex<Int32?>
+  private let standardInput: Locked<Int32?>
 
   /// Spawns `executable` with `arguments` (not including argv[0]). `environment` replaces the parent's
   /// environment when given.
   public init(executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
     executablePath = executable.path
-    let (pid, stdinWrite, stdoutRead, stderrRead) = try Self.spawnLock.withLock { _ in
+    let (pid, stdinWrite, stdoutRead, stderrRead) = try Self.spawnLock.withLock {
       try Self.spawn(executable: executable, arguments: arguments, environment: environment)
     }
     self.pid = pid
-    standardInput = Mutex(stdinWrite)
+    standardInput = Locked(stdinWrite)
     Self.startReader(descriptor: stdoutRead, isStandardError: false, observation: observation)
     Self.startReader(descriptor: stderrRead, isStandardError: true, observation: observation)
     Self.startReaper(pid: pid, observation: observation)
@@ -221,7 +221,7 @@ public final class ManagedChild: Sendable {
   /// Serialises pipe creation and spawning. Glibc's `pipe2` is not visible to Swift, so close-on-exec is
   /// set with `fcntl` right after `pipe`; without this lock a sibling spawned by another thread in that
   /// window would inherit our pipe ends and keep them open.
-  private static let spawnLock = Mutex(())
+  private static let spawnLock = Locked(())
 
   private static func makePipe() throws -> (read: Int32, write: Int32) {
     var descriptors: [Int32] = [-1, -1]

@@ -1,3 +1,4 @@
+import FaultlineLocking
 import Foundation
 import Testing
 
@@ -125,7 +126,7 @@ import Testing
     proxy.engine.eventLog.closeFile()
     let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
     let events = try lines.map { try JSONDecoder().decode(FaultEvent.self, from: Data($0.utf8)) }
-    #expect(events.count == 2)
+    try #require(events.count == 2)
     #expect(
       events.allSatisfy { $0.fault == "lag" && $0.action == "delay" && $0.direction == .upstream })
     #expect(events.map(\.bytes) == [3, 3])

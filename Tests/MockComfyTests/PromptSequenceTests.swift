@@ -72,7 +72,7 @@ struct PromptSequenceTests {
       #expect(client.binaries.count == 2, "one preview per progress step")
 
       // The bystander sees the queue broadcasts only (greeting + queued + taken + done).
-      #expect(await pollUntil(timeout: .seconds(2)) { bystander.texts.count >= 4 })
+      #expect(await pollUntil { bystander.texts.count >= 4 })
       #expect(Self.outline(bystander.texts) == ["status", "status", "status"])
       #expect(bystander.binaries.isEmpty)
 
@@ -279,7 +279,7 @@ struct PromptSequenceTests {
       #expect(await first.waitForText { $0["type"] == "executing" } != nil)
       await first.shutdown()
       let second = try await TestSocket.connect(port: port, clientID: "phoenix")
-      #expect(await pollUntil { second.texts.count >= 2 })
+      try #require(await pollUntil { second.texts.count >= 2 })
       #expect(second.texts[0]["type"] == "status")
       #expect(second.texts[0]["data"]?["sid"] == "phoenix")
       #expect(second.texts[1]["type"] == "executing")

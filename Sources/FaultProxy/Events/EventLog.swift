@@ -1,3 +1,4 @@
+import FaultlineLocking
 import Foundation
 import Synchronization
 

@@ -1,3 +1,4 @@
+import FaultlineLocking
 import Synchronization
 
 /// Limits throughput with a token bucket per connection and, optionally, one shared by the whole proxy.

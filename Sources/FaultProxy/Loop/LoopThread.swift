@@ -1,4 +1,5 @@
 import CLibUV
+import FaultlineLocking
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
 import Dispatch
+import FaultlineLocking
 import Foundation
 import Glibc
 import Synchronization

@@ -1,3 +1,4 @@
+import FaultlineLocking
 import Synchronization
 
 /// Everything the loops share about one proxy: its addresses, counters, faults and timeline.

@@ -9,6 +9,16 @@ public enum JobProgress: Sendable, Equatable {
   case output(node: String, images: [ImageRef])
   /// The client reconnected and found the prompt still queued or running on the server.
   case resumedAfterReconnect
+
+  /// Whether this step shows `node` running: its `executing` message, or one of its progress steps
+  /// (what a client that reconnected after the `executing` message sees first).
+  public func shows(running node: String) -> Bool {
+    switch self {
+    case .executing(let running): running == node
+    case .step(let running, _, _): running == node
+    default: false
+    }
+  }
 }
 
 /// The outputs of a finished prompt.

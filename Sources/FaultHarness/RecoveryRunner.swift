@@ -93,10 +93,7 @@ public struct RecoveryRunner: Sendable {
     try await client.connect()
     try await events.wait(for: "two status broadcasts") { $0.filter(\.isStatus).count >= 2 }
     let workflow = try SampleWorkflows.textToImage()
-    let job = try await client.queue(workflow)
-    let progress = StreamTracker(job.progress)
-    try await progress.waitForItem(
-      "the prompt's sampler running", where: SampleWorkflows.showsSamplerRunning)
+    let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
 
     let failedAt = ContinuousClock.now
     try await scenario.inject(

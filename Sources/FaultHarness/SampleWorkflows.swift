@@ -30,13 +30,14 @@ public enum SampleWorkflows {
   /// The node id of the output node in `textToImage`.
   public static let outputNode = "9"
 
-  /// Whether `progress` shows the sampler of `textToImage` running: its `executing` message, or one
-  /// of its steps when a reconnect on a loaded machine made the client miss that message.
-  public static func showsSamplerRunning(_ progress: JobProgress) -> Bool {
-    switch progress {
-    case .executing(let node): node == samplerNode
-    case .step(let node, _, _): node == samplerNode
-    default: false
+  /// Queues `textToImage` on `client` and returns its job once the sampler runs, so that a fault
+  /// injected next hits a prompt in flight.
+  public static func queueUntilTheSamplerRuns(on client: ComfyClient) async throws -> ComfyJob {
+    let job = try await client.queue(try textToImage())
+    let progress = StreamTracker(job.progress)
+    try await progress.waitForItem("the prompt's sampler running") {
+      $0.shows(running: samplerNode)
     }
+    return job
   }
 }

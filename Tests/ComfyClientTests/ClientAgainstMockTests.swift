@@ -140,7 +140,9 @@ import Testing
         try await client.connect()
         let job = try await client.queue(try Workflows.textToImage())
         let progress = Recorder(job.progress)
-        try await progress.wait(for: "the sampler running") { $0.contains(.executing(node: "3")) }
+        try await progress.wait(for: "the sampler running") {
+          $0.contains { $0.shows(running: "3") }
+        }
         try await client.interrupt(promptId: job.promptId)
         await #expect(
           throws: ComfyClientError.executionInterrupted(promptId: job.promptId, nodeId: "3")

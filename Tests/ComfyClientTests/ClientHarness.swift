@@ -20,7 +20,9 @@ enum ClientHarness {
         jitter: 0.2),
       liveness: .init(
         pingInterval: .milliseconds(500), silenceTimeout: silenceTimeout,
-        connectTimeout: .seconds(2),
+        // Generous: three spawned servers answering their first upgrade on a loaded 2-core
+        // machine have taken more than 2 s.
+        connectTimeout: .seconds(5),
         closeTimeout: .milliseconds(500)),
       healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
       requestTimeout: .seconds(3)

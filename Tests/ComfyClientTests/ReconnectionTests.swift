@@ -132,7 +132,9 @@ import Testing
         try await client.connect()
         let job = try await client.queue(try Workflows.textToImage(steps: 2))
         let progress = Recorder(job.progress)
-        try await progress.wait(for: "the sampler running") { $0.contains(.executing(node: "3")) }
+        try await progress.wait(for: "the sampler running") {
+          $0.contains { $0.shows(running: "3") }
+        }
         try await client.reconnect()
         let result = try await job.result()
         #expect(
@@ -151,7 +153,9 @@ import Testing
         try await client.connect()
         let job = try await client.queue(try Workflows.textToImage())
         let progress = Recorder(job.progress)
-        try await progress.wait(for: "the sampler running") { $0.contains(.executing(node: "3")) }
+        try await progress.wait(for: "the sampler running") {
+          $0.contains { $0.shows(running: "3") }
+        }
         await mock.stop()
         try await mock.start()
         await #expect(throws: ComfyClientError.promptLost(promptId: job.promptId)) {

@@ -105,10 +105,7 @@ import Testing
       try await withClient(.fastRecovery(baseURL: url)) { client in
         let events = trackEvents(client)
         try await client.connect()
-        let job = try await client.queue(try SampleWorkflows.textToImage())
-        let progress = StreamTracker(job.progress)
-        try await progress.waitForItem(
-          "the sampler running", where: SampleWorkflows.showsSamplerRunning)
+        let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         try await proxies.addFault(FaultSpec(name: "reset", kind: .reset(.init(after: .zero))))
         let disconnect = try await events.waitForItem("the reset noticed") { $0.isDisconnected }
         try await proxies.removeFault(named: "reset")
@@ -161,10 +158,7 @@ import Testing
       try await withClient(.fastRecovery(baseURL: url)) { client in
         let events = trackEvents(client)
         try await client.connect()
-        let job = try await client.queue(try SampleWorkflows.textToImage())
-        let progress = StreamTracker(job.progress)
-        try await progress.waitForItem(
-          "the sampler running", where: SampleWorkflows.showsSamplerRunning)
+        let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         try await manager.pause(port: server.port)
         try await events.waitForItem("the frozen server noticed", timeout: .seconds(3)) {
           $0.isDisconnected

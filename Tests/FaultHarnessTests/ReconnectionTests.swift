@@ -189,10 +189,7 @@ import Testing
       let configuration = ComfyClientConfiguration.fastRecovery(baseURL: server.baseURL)
       try await withClient(configuration) { client in
         try await client.connect()
-        let job = try await client.queue(try SampleWorkflows.textToImage())
-        let progress = StreamTracker(job.progress)
-        try await progress.waitForItem(
-          "the sampler running", where: SampleWorkflows.showsSamplerRunning)
+        let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         try await manager.restart(port: server.port, stopping: .kill)
         // The new process never heard of the prompt: the client must say so, not wait forever.
         await #expect(throws: ComfyClientError.promptLost(promptId: job.promptId)) {

@@ -92,7 +92,6 @@ public struct RecoveryRunner: Sendable {
     let events = trackEvents(client)
     try await client.connect()
     try await events.wait(for: "two status broadcasts") { $0.filter(\.isStatus).count >= 2 }
-    let workflow = try SampleWorkflows.textToImage()
     let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
 
     let failedAt = ContinuousClock.now
@@ -120,7 +119,7 @@ public struct RecoveryRunner: Sendable {
     let missed = missedBroadcasts(events, from: failedAt, until: workingAt)
     var promptAfterRecovery = false
     if workingAt != nil {
-      let probe = try? await client.queue(workflow)
+      let probe = try? await client.queue(try SampleWorkflows.textToImage())
       if let probe {
         promptAfterRecovery =
           (try? await withDeadline(.seconds(10), "the prompt after recovery") {

@@ -4,15 +4,18 @@ import Foundation
 /// Prompt graphs in ComfyUI's API format that the mock server runs.
 public enum SampleWorkflows {
   /// ComfyUI's default text-to-image graph; node 3 is the sampler, node 9 (SaveImage) the output.
-  public static func textToImage(steps: Int = 4) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: Data(textToImageJSON(steps: steps).utf8))
+  /// The seed is new each time unless given, as the real UI randomizes it, so that the server's
+  /// output cache never answers a prompt meant to run.
+  public static func textToImage(steps: Int = 4, seed: Int = randomSeed()) throws -> JSONValue {
+    try JSONDecoder().decode(
+      JSONValue.self, from: Data(textToImageJSON(steps: steps, seed: seed).utf8))
   }
 
   /// `textToImage` as JSON text, for clients that build their own requests.
-  public static func textToImageJSON(steps: Int = 4) -> String {
+  public static func textToImageJSON(steps: Int = 4, seed: Int = randomSeed()) -> String {
     """
     {
-      "3": {"class_type": "KSampler", "inputs": {"seed": 42, "steps": \(steps), "cfg": 8,
+      "3": {"class_type": "KSampler", "inputs": {"seed": \(seed), "steps": \(steps), "cfg": 8,
             "sampler_name": "euler", "scheduler": "normal", "denoise": 1, "model": ["4", 0],
             "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0]}},
       "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "v1-5-pruned-emaonly.safetensors"}},
@@ -24,6 +27,9 @@ public enum SampleWorkflows {
     }
     """
   }
+
+  /// A sampler seed in the range the real UI draws from.
+  public static func randomSeed() -> Int { Int.random(in: 0...Int(UInt32.max)) }
 
   /// The node id of the sampler in `textToImage`, whose `executing` message says the prompt runs.
   public static let samplerNode = "3"

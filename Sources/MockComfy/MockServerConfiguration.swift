@@ -26,6 +26,9 @@ public struct MockServerConfiguration: Sendable {
   public var failingNodes: Set<String>
   /// Nodes (by class type or node id) that run for the given time instead of `nodeTime`.
   public var slowNodes: [String: Duration]
+  /// Whether unchanged nodes are served from the outputs of the previous prompt; classic, as the real
+  /// server's default.
+  public var cache: MockCacheMode
   /// `max_upload_size` reported by `/features`, in bytes; ComfyUI's default is 100 MiB.
   public var maxUploadSize: Int
   /// Where the server creates its own input/output/temp directory (removed at stop); the system temporary
@@ -42,6 +45,7 @@ public struct MockServerConfiguration: Sendable {
     quirks: Set<MockQuirk> = [],
     failingNodes: Set<String> = [],
     slowNodes: [String: Duration] = [:],
+    cache: MockCacheMode = .classic,
     maxUploadSize: Int = 100 * 1024 * 1024,
     outputParentDirectory: URL? = nil
   ) {
@@ -53,6 +57,7 @@ public struct MockServerConfiguration: Sendable {
     self.quirks = quirks
     self.failingNodes = failingNodes
     self.slowNodes = slowNodes
+    self.cache = cache
     self.maxUploadSize = maxUploadSize
     self.outputParentDirectory = outputParentDirectory
   }

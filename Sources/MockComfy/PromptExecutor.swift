@@ -9,6 +9,7 @@ final class PromptExecutor: Sendable {
   private let sessions: SessionRegistry
   private let store: OutputStore
   private let configuration: MockServerConfiguration
+  private let cache = OutputCache()
   /// The prompt being executed and the task running it; interrupting cancels that task.
   private let current = Mutex<(promptID: String, task: Task<Void, Never>)?>(nil)
 
@@ -60,15 +61,29 @@ final class PromptExecutor: Sendable {
     sessions.setExecuting(clientID: client, node: nil)
     sendRecorded(
       &run, "execution_start", ["prompt_id": run.promptID, "timestamp": MockMessage.timestamp])
+    let signatures =
+      configuration.cache == .classic ? OutputCache.signatures(of: item.validated) : [:]
+    let hits = signatures.compactMapValues { cache.entry(for: $0) }
+    // The real server lists the hits in the order of the submitted graph.
+    let graphOrder = item.prompt.objectValue?.keys ?? item.validated.executionOrder.map(\.id)
     sendRecorded(
       &run, "execution_cached",
-      ["nodes": [], "prompt_id": run.promptID, "timestamp": MockMessage.timestamp])
+      [
+        "nodes": .array(graphOrder.filter { hits[$0] != nil }.map { .string($0) }),
+        "prompt_id": run.promptID, "timestamp": MockMessage.timestamp,
+      ])
 
+    var fresh: [String: OutputCache.Entry] = [:]
     var statusString = "success"
     var completed = true
     for node in item.validated.executionOrder {
+      if let hit = hits[node.id] {
+        replay(hit, of: node, in: &run)
+        continue
+      }
       do {
-        try await execute(node, in: &run)
+        let output = try await execute(node, in: &run)
+        if let signature = signatures[node.id] { fresh[signature] = .init(output: output) }
       } catch is CancellationError {
         let data: JSONValue = [
           "prompt_id": run.promptID, "node_id": .string(node.id),
@@ -96,6 +111,9 @@ final class PromptExecutor: Sendable {
         break
       }
     }
+    if configuration.cache == .classic {
+      cache.finishPrompt(signatures: signatures.values, fresh: fresh)
+    }
     if completed {
       sendRecorded(
         &run, "execution_success", ["prompt_id": run.promptID, "timestamp": MockMessage.timestamp])
@@ -121,7 +139,36 @@ final class PromptExecutor: Sendable {
     }
   }
 
-  private func execute(_ node: ValidatedPrompt.Node, in run: inout Run) async throws {
+  /// A cache hit does not run: only an output node is visited, and it sends `executed` again with
+  /// the images of the run that produced them, as the real server does.
+  private func replay(_ hit: OutputCache.Entry, of node: ValidatedPrompt.Node, in run: inout Run) {
+    guard node.nodeClass.product != .none else { return }
+    let nodeID: JSONValue = .string(node.id)
+    if let output = hit.output {
+      record(output, of: node.id, in: &run)
+    }
+    sessions.send(
+      MockMessage.make(
+        "executed",
+        [
+          "node": nodeID, "display_node": nodeID, "output": hit.output ?? .null,
+          "prompt_id": run.promptID,
+        ]),
+      to: run.item.clientID)
+    sendProgressState(&run, node: node.id, value: 1, max: 1, state: "finished")
+  }
+
+  /// Puts a node's output in the prompt's history entry.
+  private func record(_ output: JSONValue, of node: String, in run: inout Run) {
+    let nodeID: JSONValue = .string(node)
+    run.outputs[node] = output
+    run.meta[node] = [
+      "node_id": nodeID, "display_node": nodeID, "parent_node": .null, "real_node_id": nodeID,
+    ]
+  }
+
+  /// Runs one node for its scripted time; returns its output (images) if it has one.
+  private func execute(_ node: ValidatedPrompt.Node, in run: inout Run) async throws -> JSONValue? {
     let client = run.item.clientID
     let nodeID: JSONValue = .string(node.id)
     sendProgressState(&run, node: node.id, value: 0, max: 1, state: "running")
@@ -152,11 +199,9 @@ final class PromptExecutor: Sendable {
     if configuration.fails(nodeID: node.id, classType: node.nodeClass.name) {
       throw ScriptedFailure(nodeID: node.id, classType: node.nodeClass.name)
     }
-    if let output = try saveOutput(of: node, in: run) {
-      run.outputs[node.id] = output
-      run.meta[node.id] = [
-        "node_id": nodeID, "display_node": nodeID, "parent_node": .null, "real_node_id": nodeID,
-      ]
+    let output = try saveOutput(of: node, in: run)
+    if let output {
+      record(output, of: node.id, in: &run)
       sessions.send(
         MockMessage.make(
           "executed",
@@ -166,6 +211,7 @@ final class PromptExecutor: Sendable {
     run.executed.append(node.id)
     sendProgressState(
       &run, node: node.id, value: max(steps, 1), max: max(steps, 1), state: "finished")
+    return output
   }
 
   /// Writes the images an output node produces: one per latent in the batch, at the latent's size (capped).

@@ -34,6 +34,11 @@ struct MockCommand: AsyncParsableCommand {
   var slowNode: [String] = []
   @Option(
     help:
+      "Output cache between prompts: classic (the real server's default: unchanged nodes do not run again) or none."
+  )
+  var cache = "classic"
+  @Option(
+    help:
       "Directory in which the server makes its own input/output/temp directory (removed on exit); default: the system temporary directory."
   )
   var outputDirectory: String?
@@ -69,12 +74,17 @@ struct MockCommand: AsyncParsableCommand {
       }
       slowNodes[parts[0]] = try parseDuration(parts[1], option: "--slow-node")
     }
+    guard let cacheMode = MockCacheMode(rawValue: cache) else {
+      throw ValidationError(
+        "--cache \(cache) is unknown; known: \(MockCacheMode.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
+    }
     let interval = try parseDuration(statusInterval, option: "--status-interval")
     return MockServerConfiguration(
       host: host, port: port, nodeTime: try parseDuration(nodeTime, option: "--node-time"),
       progressSteps: progressSteps,
       statusInterval: interval == .zero ? nil : interval, quirks: quirks,
-      failingNodes: Set(failNode), slowNodes: slowNodes,
+      failingNodes: Set(failNode), slowNodes: slowNodes, cache: cacheMode,
       outputParentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
   }
 

@@ -112,6 +112,28 @@ import Testing
     }
   }
 
+  /// The server's output cache answers a repeated prompt without running a node: the job must
+  /// still complete, with the images the first run made.
+  @Test func aPromptAnsweredFromTheServersCacheCompletesWithItsOutputs() async throws {
+    try await RestartableMock.with { mock in
+      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        try await client.connect()
+        let workflow = try Workflows.textToImage(steps: 1, seed: 7)
+        let first = try await client.queue(workflow).result()
+        let repeated = try await client.queue(workflow)
+        let progress = Recorder(repeated.progress)
+        let result = try await repeated.result()
+        #expect(result.source == .events)
+        #expect(result.outputs == first.outputs)
+        let steps = try await progress.wait(for: "the output replayed") {
+          $0.contains { if case .output = $0 { true } else { false } }
+        }
+        #expect(steps.contains(.cached(nodes: ["3", "4", "5", "6", "7", "8", "9"])))
+        #expect(!steps.contains { if case .executing = $0 { true } else { false } })
+      }
+    }
+  }
+
   @Test func aFailingNodeFailsTheJobWithTheServersMessage() async throws {
     try await RestartableMock.with({ $0.failingNodes = ["KSampler"] }) { mock in
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in

@@ -2,13 +2,16 @@
 
 /// Prompt graphs used by the tests, in ComfyUI's API format.
 enum Workflows {
-  /// The default text-to-image graph; node 9 (SaveImage) is the output.
-  static func textToImage(steps: Int = 4) throws -> JSONValue {
+  /// The default text-to-image graph; node 9 (SaveImage) is the output. A new seed each time, so
+  /// the server's output cache never answers a prompt meant to run.
+  static func textToImage(steps: Int = 4, seed: Int = .random(in: 0...Int(UInt32.max))) throws
+    -> JSONValue
+  {
     try JSONValue.parse(
       Array(
         """
         {
-          "3": {"class_type": "KSampler", "inputs": {"seed": 42, "steps": \(steps), "cfg": 8, "sampler_name": "euler",
+          "3": {"class_type": "KSampler", "inputs": {"seed": \(seed), "steps": \(steps), "cfg": 8, "sampler_name": "euler",
                 "scheduler": "normal", "denoise": 1, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
                 "latent_image": ["5", 0]}},
           "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "v1-5-pruned-emaonly.safetensors"}},

@@ -106,12 +106,13 @@ struct PromptSequenceTests {
       #expect(
         await rich.waitForText { $0["type"] == "feature_flags" }?["data"]?[
           "supports_preview_metadata"] == true)
-      for client in ["plain", "rich"] {
+      // Different seeds: an identical second prompt would come from the cache, with no previews.
+      for (client, seed) in [("plain", 1), ("rich", 2)] {
         let promptID = UUID().uuidString.lowercased()
         _ = try await HTTP.post(
           "http://127.0.0.1:\(port)/prompt",
           json: [
-            "prompt": defaultWorkflow(), "client_id": .string(client),
+            "prompt": defaultWorkflow(seed: seed), "client_id": .string(client),
             "prompt_id": .string(promptID),
           ])
         #expect(await (client == "plain" ? plain : rich).waitForDone(promptID: promptID))

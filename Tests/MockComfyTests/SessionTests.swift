@@ -95,7 +95,7 @@ struct SessionTests {
   func commandLineValidation() async throws {
     for (arguments, fragment) in [
       (["--quirk", "nonsense"], "nonsense"), (["--node-time", "fast"], "fast"),
-      (["--slow-node", "KSampler"], "CLASS_OR_ID=DURATION"),
+      (["--slow-node", "KSampler"], "CLASS_OR_ID=DURATION"), (["--cache", "lru"], "lru"),
     ] {
       let child = try ManagedChild(
         executable: try FaultlineExecutable.url, arguments: ["mock", "--port", "0"] + arguments)

@@ -18,6 +18,11 @@ import Testing
       samples.min()! >= 20, "a round trip took \(samples.min()!) ms, less than the 20 ms latency")
     // The median, not the mean: a loaded machine adds rare long stalls that say nothing about the fault.
     #expect(median < 30, "median round trip \(median) ms is far above the 20 ms latency")
+    // Every held reply was released by a precise timer, which counted how late it ran.
+    let timers = try await proxy.engine.timerLateness(reset: true)
+    #expect(timers.count >= 60, "\(timers.count) timer actions for 60 delayed replies")
+    #expect(timers.p50 <= timers.p99 && timers.p99 <= timers.max)
+    #expect(try await proxy.engine.timerLateness().count == 0, "reset starts a new count")
     socket.close()
     server.stop()
     await proxy.close()

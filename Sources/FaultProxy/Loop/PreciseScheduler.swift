@@ -21,6 +21,8 @@ final class PreciseScheduler {
   private var nextToken: Token = 1
   private var armedDeadline: UInt64 = .max
   private var isClosed = false
+  /// How late each action ran after its deadline.
+  var lateness = TimerLatenessRecorder()
   /// How long before a deadline the loop wakes up to spin.
   static let spinLead: UInt64 = 150_000
 
@@ -96,7 +98,10 @@ final class PreciseScheduler {
       let now = MonotonicClock.now()
       guard first.deadline <= now else { break }
       popFirst()
-      if let action = actions.removeValue(forKey: first.token) { action() }
+      if let action = actions.removeValue(forKey: first.token) {
+        lateness.record(now - first.deadline)
+        action()
+      }
       if isClosed { return }
     }
     if let first = heap.first { arm(first.deadline) }

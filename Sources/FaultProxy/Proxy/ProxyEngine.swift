@@ -126,6 +126,20 @@ public final class ProxyEngine: Sendable {
     return all.sorted { $0.index < $1.index }
   }
 
+  /// How late the loops' precise timers ran their actions (latency releases, timeline edges, ...)
+  /// since the engine started or the last reset; `reset` starts a new count.
+  public func timerLateness(reset: Bool = false) async throws -> TimerLateness {
+    var recorders: [TimerLatenessRecorder] = []
+    for thread in threads {
+      recorders.append(
+        try await thread.run { worker in
+          defer { if reset { worker.scheduler.lateness.reset() } }
+          return worker.scheduler.lateness
+        })
+    }
+    return TimerLatenessRecorder.summary(of: recorders)
+  }
+
   /// Stops every proxy and the loop threads. The engine cannot be used afterwards.
   public func shutdown() async {
     guard !isStopped.exchange(true, ordering: .relaxed) else { return }

@@ -121,6 +121,7 @@ struct ParsingTests {
     #expect(try Self.fault("type: timeout, timeout: 0s").kind == .timeout(.zero))
     #expect(try Self.fault("type: refuse").kind == .refuse(.closed))
     #expect(try Self.fault("type: refuse, mode: reset").kind == .refuse(.reset))
+    #expect(try Self.fault("type: refuse, mode: blackhole").kind == .refuse(.blackhole))
     #expect(
       try Self.fault("type: connect_delay, delay: 3s").kind
         == .connectDelay(.init(delay: .seconds(3))))

@@ -152,6 +152,29 @@ import Testing
     await proxy.close()
   }
 
+  @Test func refuseBlackholeLeavesConnectsHangingUntilRemoved() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let earlier = try proxy.connect()
+    _ = try await roundTrip(earlier, Array("before".utf8))
+    try await proxy.engine.setFaults(
+      [FaultSpec(name: "gone", kind: .refuse(.blackhole))], forProxy: "test")
+    let pending = try PendingConnect(port: proxy.port)
+    // Neither refused nor connected: the SYN was dropped and the kernel keeps retransmitting it.
+    #expect(try await blocking { pending.outcome(within: 1500) } == nil)
+    #expect(server.connectionCount == 1, "nothing new reached the server")
+    _ = try await roundTrip(earlier, Array("existing connections carry on".utf8))
+    try await proxy.engine.setFaults([], forProxy: "test")
+    // The next retransmitted SYN (about a second apart) finds the proxy listening again.
+    #expect(try await blocking { pending.outcome(within: 10_000) } == 0)
+    let socket = pending.take()
+    _ = try await roundTrip(socket, Array("through at last".utf8))
+    socket.close()
+    earlier.close()
+    server.stop()
+    await proxy.close()
+  }
+
   @Test func refuseResetAcceptsThenResets() async throws {
     let server = try makeEchoServer()
     let proxy = try await ProxyFixture.start(

@@ -60,6 +60,7 @@ struct ToxicRoutesTests {
       ("half_close", [:]),
       ("reset", ["after": 50, "after_bytes": 1000, "probability": 0.5, "side": "client"]),
       ("refuse", ["mode": "reset"]),
+      ("refuse", ["mode": "blackhole"]),
       ("connect_delay", ["delay": 750, "never": false]),
     ] as [(String, [String: any Sendable])])
   func roundTrip(type: String, attributes: [String: any Sendable]) async throws {

@@ -74,7 +74,7 @@ struct FaultKindParser {
   private func refuse() -> FaultKind? {
     guard reader.contains("mode") else { return .refuse(.closed) }
     return reader.optional(
-      "mode", ValueReaders.choice(FaultKind.RefuseMode.self, among: [.closed, .reset])
+      "mode", ValueReaders.choice(FaultKind.RefuseMode.self, among: [.closed, .reset, .blackhole])
     )
     .map { .refuse($0) }
   }

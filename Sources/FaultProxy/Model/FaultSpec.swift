@@ -243,6 +243,9 @@ extension FaultKind {
     case closed
     /// Connections are accepted, then reset.
     case reset
+    /// SYNs go unanswered, as with a host that has gone away: clients' connects hang and
+    /// retransmit, and complete once the fault is gone.
+    case blackhole
   }
 
   /// Upstream connection set-up slowed down, or never completed.

@@ -26,13 +26,19 @@ struct FaultPlan: Sendable, Hashable {
     return active
   }
 
-  /// Whether new connections must be refused by closing the listener.
-  func refusesConnections(at time: UInt64) -> Bool {
-    !enabled
-      || activeFaults(at: time).contains { fault in
-        if case .refuse(.closed) = fault.spec.kind { return fault.spec.toxicity > 0 }
-        return false
+  /// What the proxy's port does with new connections at `time`. A disabled proxy, or a closed-mode
+  /// refusal, closes it; otherwise a blackhole drops the SYNs.
+  func portState(at time: UInt64) -> PortState {
+    guard enabled else { return .closed }
+    var state = PortState.listening
+    for fault in activeFaults(at: time) where fault.spec.toxicity > 0 {
+      switch fault.spec.kind {
+      case .refuse(.closed): return .closed
+      case .refuse(.blackhole): state = .blackhole
+      default: continue
       }
+    }
+    return state
   }
 
   /// Every moment after `time` (absolute monotonic nanoseconds) when a phase starts or ends, sorted.
@@ -55,4 +61,14 @@ struct FaultPlan: Sendable, Hashable {
     guard let duration = phase.duration else { return true }
     return elapsed < start &+ duration.nanoseconds
   }
+}
+
+/// What a proxy's port does with new connections.
+enum PortState: Equatable {
+  /// Accepting them.
+  case listening
+  /// Refusing them (ECONNREFUSED), the port still held.
+  case closed
+  /// Leaving their SYNs unanswered.
+  case blackhole
 }

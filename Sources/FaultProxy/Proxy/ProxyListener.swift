@@ -14,6 +14,8 @@ final class ProxyListener {
   let dispatcher: LoopDispatcher
   /// A bound, non-listening socket holding the port while the proxy refuses connections.
   private var reservation: Int32?
+  /// The port's SYN-dropping stand-in while a blackhole fault is on.
+  private var blackhole: SynBlackhole?
 
   init(worker: Worker, dispatcher: LoopDispatcher) {
     self.worker = worker
@@ -51,22 +53,38 @@ final class ProxyListener {
     return port
   }
 
-  /// Opens or closes the listening socket to match the plan: a disabled proxy, or a `refuse` fault in
-  /// `closed` mode, leaves nothing listening so clients see ECONNREFUSED, while a bound socket keeps
-  /// the port for the moment the proxy listens again.
+  /// Opens, closes or blackholes the port to match the plan: a disabled proxy, or a `refuse` fault
+  /// in `closed` mode, leaves nothing listening so clients see ECONNREFUSED, and `blackhole` mode
+  /// leaves their SYNs unanswered; meanwhile a bound socket keeps the port for when the proxy
+  /// listens again.
   func sync() {
-    let refuse = proxy.faultPlan.refusesConnections(at: MonotonicClock.now())
-    if refuse && isOpen {
-      reservation = try? PortReservation.boundSocket(proxy.listen)
-      closeListener()
-    } else if !refuse && !isOpen {
+    let wanted = proxy.faultPlan.portState(at: MonotonicClock.now())
+    guard wanted != state else { return }
+    // Hold the port while switching, so nothing else can take it in between.
+    if reservation == nil { reservation = try? PortReservation.boundSocket(proxy.listen) }
+    closeListener()
+    blackhole?.close()
+    blackhole = nil
+    switch wanted {
+    case .closed:
+      return
+    case .blackhole:
+      blackhole = try? SynBlackhole(proxy.listen)
+    case .listening:
       do {
         _ = try open(proxy.listen)
-        releaseReservation()
       } catch {
         // Another SO_REUSEPORT socket of this user took the port; the proxy stays closed.
+        return
       }
     }
+    releaseReservation()
+  }
+
+  /// What the port does now.
+  private var state: PortState {
+    if isOpen { return .listening }
+    return blackhole == nil ? .closed : .blackhole
   }
 
   /// Whether the listening socket is open.
@@ -75,6 +93,8 @@ final class ProxyListener {
   /// Stops listening for good and gives the port back.
   func close() {
     closeListener()
+    blackhole?.close()
+    blackhole = nil
     releaseReservation()
   }
 

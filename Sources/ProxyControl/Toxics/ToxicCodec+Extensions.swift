@@ -32,7 +32,9 @@ extension ToxicCodec {
       return (.reset(reset), ["after", "after_bytes", "probability", "side"])
     case "refuse":
       return (
-        .refuse(try reader.choice("mode", of: [FaultKind.RefuseMode.closed, .reset]) ?? .closed),
+        .refuse(
+          try reader.choice("mode", of: [FaultKind.RefuseMode.closed, .reset, .blackhole])
+            ?? .closed),
         ["mode"]
       )
     case "connect_delay":

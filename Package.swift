@@ -51,6 +51,7 @@ let package = Package(
         .target(
             name: "ProxyControl",
             dependencies: [
+                "FaultlineLocking",
                 "FaultProxy", "FaultProfiles", "FaultlineJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -59,6 +60,7 @@ let package = Package(
         .target(
             name: "MockComfy",
             dependencies: [
+                "FaultlineLocking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +70,7 @@ let package = Package(
         .target(
             name: "ComfyClient",
             dependencies: [
+                "FaultlineLocking",
                 "FaultlineJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -88,7 +91,7 @@ let package = Package(
         ),
         .target(
             name: "FaultHarness",
-            dependencies: ["FaultProxy", "FaultProfiles", "MockComfy", "ComfyClient", "ProxyControl", "ChildProcess"],
+            dependencies: ["FaultlineLocking", "FaultProxy", "FaultProfiles", "MockComfy", "ComfyClient", "ProxyControl", "ChildProcess"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// Fans values out to any number of `AsyncStream` subscribers.
 ///
@@ -11,7 +11,7 @@ final class Broadcaster<Element: Sendable>: Sendable {
     var finished = false
   }
 
-  private let state = Mutex(State())
+  private let state = Locked(State())
 
   /// A new stream of every value yielded from now on; `initial` values come first.
   func subscribe(initial: [Element] = []) -> AsyncStream<Element> {

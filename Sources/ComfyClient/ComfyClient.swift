@@ -1,10 +1,10 @@
 import AsyncHTTPClient
+import FaultlineLocking
 import Foundation
 import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// A ComfyUI client whose reconnection works after any number of drops: it notices dead
 /// connections (pings and a silence deadline), reconnects with backoff, and keeps queued
@@ -34,7 +34,7 @@ public actor ComfyClient {
   nonisolated let reconnectionFailedHandler: (@Sendable (_ attempts: Int) -> Void)?
   nonisolated let eventHub = Broadcaster<ComfyEvent>()
   nonisolated let stateHub = Broadcaster<ConnectionState>()
-  nonisolated let stateCell = Mutex(ConnectionState.disconnected)
+  nonisolated let stateCell = Locked(ConnectionState.disconnected)
 
   /// A socket and the task that runs it.
   struct SessionRecord {

@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// A step of a running prompt, as its `ComfyJob` reports it.
 public enum JobProgress: Sendable, Equatable {
@@ -55,7 +55,7 @@ public final class ComfyJob: Sendable {
 
   private let progressContinuation: AsyncStream<JobProgress>.Continuation
   private let outcome = OneShot<JobResult>()
-  private let state: Mutex<State>
+  private let state: Locked<State>
 
   private struct State {
     var outputs: [String: [ImageRef]] = [:]
@@ -67,7 +67,7 @@ public final class ComfyJob: Sendable {
     self.promptId = promptId
     (progress, progressContinuation) = AsyncStream.makeStream(
       of: JobProgress.self, bufferingPolicy: .unbounded)
-    state = Mutex(State(missedMessages: startsDisconnected))
+    state = Locked(State(missedMessages: startsDisconnected))
   }
 
   /// Waits for the prompt's outputs; throws `ComfyClientError` when it failed, was

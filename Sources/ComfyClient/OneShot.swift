@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// A value that is set once and awaited by any number of tasks; a cancelled waiter stops
 /// waiting with `CancellationError` without affecting the others.
@@ -9,7 +9,7 @@ final class OneShot<Value: Sendable>: Sendable {
     var nextID = 0
   }
 
-  private let state = Mutex(State())
+  private let state = Locked(State())
 
   var isResolved: Bool { state.withLock { $0.result != nil } }
 

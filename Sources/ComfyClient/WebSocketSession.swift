@@ -1,7 +1,7 @@
+import FaultlineLocking
 import HummingbirdWSClient
 import Logging
 import NIOCore
-import Synchronization
 
 /// One WebSocket connection to `/ws?clientId=…`, from opening to its end, with its own
 /// liveness watch.
@@ -20,7 +20,7 @@ final class WebSocketSession: Sendable {
   private let eventLoopGroup: any EventLoopGroup
   private let deliver: @Sendable (WebSocketMessage) async -> Void
   private let stopRequested = OneShot<Void>()
-  private let lastFrame = Mutex(ContinuousClock.now)
+  private let lastFrame = Locked(ContinuousClock.now)
 
   init(
     configuration: ComfyClientConfiguration,

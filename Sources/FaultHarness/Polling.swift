@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// A condition that did not come true before its deadline; says what was awaited, for how long, and
 /// what the harness saw meanwhile, because "timed out" alone does not help anyone fix a test.
@@ -60,13 +60,13 @@ public func withDeadline<Value: Sendable>(
   _ timeout: Duration, _ what: String = "the operation",
   _ body: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
-  let waiter = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+  let waiter = Locked<CheckedContinuation<Value, any Error>?>(nil)
   let finish: @Sendable (Result<Value, any Error>) -> Bool = { result in
     guard let continuation = waiter.withLock({ $0.take() }) else { return false }
     continuation.resume(with: result)
     return true
   }
-  let timer = Mutex<Task<Void, Never>?>(nil)
+  let timer = Locked<Task<Void, Never>?>(nil)
   defer { timer.withLock { $0?.cancel() } }
   return try await withCheckedThrowingContinuation { continuation in
     waiter.withLock { $0 = continuation }

@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// Records when each fault of a scenario began and ended, and any other moment worth naming,
 /// relative to the scenario's start, so a failing test can show what happened when.
@@ -25,7 +25,7 @@ public final class ScenarioClock: Sendable, CustomStringConvertible {
   }
 
   private let start: ContinuousClock.Instant
-  private let entries = Mutex<[Entry]>([])
+  private let entries = Locked<[Entry]>([])
 
   public init() {
     start = ContinuousClock.now

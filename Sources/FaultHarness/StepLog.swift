@@ -1,11 +1,11 @@
 import ChildProcess
-import Synchronization
+import FaultlineLocking
 
 /// The checklist of a `SetupValidator` run as it fills up, and the processes it spawned (so the
 /// clean-up step can prove that each one is gone).
 final class StepLog: Sendable {
-  private let steps = Mutex<[SetupValidator.Step]>([])
-  private let processes = Mutex<[ManagedChild]>([])
+  private let steps = Locked<[SetupValidator.Step]>([])
+  private let processes = Locked<[ManagedChild]>([])
   private let report: @Sendable (SetupValidator.Step) -> Void
 
   init(report: @escaping @Sendable (SetupValidator.Step) -> Void) {

@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// Collects what an `AsyncStream` yields, with the time each item arrived, in the background, so a
 /// test can ask whether something happened (`didFire`), how often, and when, or wait for it with a
@@ -17,7 +17,7 @@ public final class StreamTracker<Element: Sendable>: Sendable {
   private let task: Task<Void, Never>
 
   private final class Box: Sendable {
-    let items = Mutex<[Timed]>([])
+    let items = Locked<[Timed]>([])
   }
 
   /// Starts collecting; only items for which `include` is true are kept.

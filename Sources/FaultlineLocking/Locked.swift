@@ -2,9 +2,8 @@ import Glibc
 
 /// A value guarded by a pthread mutex.
 ///
-/// Used instead of `Synchronization.Mutex` wherever threads of our own share state (the data plane's
-/// loops, a child process's reader and reaper threads): ThreadSanitizer sees pthread mutexes but not
-/// the futex that `Mutex` is built on, and these parts are checked under ThreadSanitizer.
+/// Used instead of `Synchronization.Mutex` throughout Faultline: ThreadSanitizer sees pthread mutexes
+/// but not the futex that `Mutex` is built on, and the whole suite is checked under ThreadSanitizer.
 /// `@unchecked Sendable`: every access to `value` happens inside `withLock`.
 public final class Locked<Value>: @unchecked Sendable {
   fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t>

@@ -1,10 +1,10 @@
+import FaultlineLocking
 import Hummingbird
-import Synchronization
 
 /// Counts HTTP requests being answered, so that stopping the server can wait for them to be answered
 /// before the listener goes away ("answer in-flight requests" on SIGTERM).
 final class InFlightRequests: Sendable {
-  private let count = Mutex(0)
+  private let count = Locked(0)
 
   var current: Int { count.withLock { $0 } }
 

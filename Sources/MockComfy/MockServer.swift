@@ -1,9 +1,9 @@
+import FaultlineLocking
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
-import Synchronization
 
 /// A ComfyUI-compatible server (HTTP and WebSocket) with scripted executions, runnable in-process by
 /// tests and the harness, or as its own process through `faultline mock`.
@@ -34,8 +34,8 @@ public final class MockServer: Sendable {
     let queue: PromptQueue
   }
 
-  private let running = Mutex<Running?>(nil)
-  private let started = Mutex(false)
+  private let running = Locked<Running?>(nil)
+  private let started = Locked(false)
 
   public init(configuration: MockServerConfiguration = .init()) {
     self.configuration = configuration

@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// Which node outputs the server keeps between prompts, as ComfyUI's `--cache-classic` (its default)
 /// and `--cache-none` flags choose.
@@ -24,7 +24,7 @@ final class OutputCache: Sendable {
 
   /// Signatures longer than this (a pathologically shared graph) are not cached rather than kept.
   private static let longestSignature = 1 << 16
-  private let entries = Mutex<[String: Entry]>([:])
+  private let entries = Locked<[String: Entry]>([:])
 
   /// The signature of every cacheable node, by node id. Nodes are visited in execution order, so a
   /// node's inputs already have theirs.

@@ -1,5 +1,5 @@
+import FaultlineLocking
 import Foundation
-import Synchronization
 
 /// The mock's `input`, `output` and `temp` directories (in a private temporary directory removed at
 /// stop), the images prompts save there, uploads, and the path checks `/view` and `/upload/image` apply.
@@ -15,7 +15,7 @@ final class OutputStore: Sendable {
   static let directoryTypes = ["input", "output", "temp"]
 
   let root: URL
-  private let counter = Mutex(0)
+  private let counter = Locked(0)
 
   /// Creates a fresh directory for this server inside `parent` (the system temporary directory when nil).
   init(parent: URL?) throws {

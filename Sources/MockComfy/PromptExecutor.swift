@@ -1,5 +1,5 @@
+import FaultlineLocking
 import Foundation
-import Synchronization
 
 /// Runs queued prompts one at a time, like ComfyUI's `prompt_worker` thread: each node of the graph in
 /// dependency order for its scripted time, sending the real message sequence (see comfyui-protocol.md),
@@ -11,7 +11,7 @@ final class PromptExecutor: Sendable {
   private let configuration: MockServerConfiguration
   private let cache = OutputCache()
   /// The prompt being executed and the task running it; interrupting cancels that task.
-  private let current = Mutex<(promptID: String, task: Task<Void, Never>)?>(nil)
+  private let current = Locked<(promptID: String, task: Task<Void, Never>)?>(nil)
 
   init(
     queue: PromptQueue, sessions: SessionRegistry, store: OutputStore,

@@ -1,4 +1,4 @@
-import Synchronization
+import FaultlineLocking
 
 /// The WebSocket sessions of the mock, keyed by session id (`clientId`), and the small piece of execution
 /// state a connecting socket needs for its greeting. One lock guards both, so a socket's first messages
@@ -31,7 +31,7 @@ final class SessionRegistry: Sendable {
     var isClosed = false
   }
 
-  private let state = Mutex(State())
+  private let state = Locked(State())
   private let reconnectRace: Bool
 
   init(reconnectRace: Bool) {

@@ -1,10 +1,10 @@
 import FaultProxy
+import FaultlineLocking
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// The HTTP control plane of a `ProxyEngine`: Toxiproxy's API, answered as Toxiproxy answers it,
 /// plus Faultline's extensions under `/faultline/` (see docs/control-api.md).
@@ -16,7 +16,7 @@ public final class ControlServer: Sendable {
   public let host: String
   private let requestedPort: Int
   private let bodyLimit: Int
-  private let running = Mutex<Running?>(nil)
+  private let running = Locked<Running?>(nil)
 
   private struct Running: Sendable {
     var task: Task<Void, any Error>

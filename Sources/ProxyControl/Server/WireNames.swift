@@ -1,5 +1,5 @@
 import FaultProxy
-import Synchronization
+import FaultlineLocking
 
 /// What API clients wrote that the data plane does not keep, so responses echo it back: the
 /// upstream as written (`localhost:6379`, not the resolved address) and toxics posted as
@@ -14,7 +14,7 @@ final class WireNames: Sendable {
     var resetPeers: Set<FaultSpec> = []
   }
 
-  private let entries = Mutex<[String: Entry]>([:])
+  private let entries = Locked<[String: Entry]>([:])
 
   func rememberUpstream(_ text: String, address: SocketAddress, proxy: String) {
     entries.withLock {

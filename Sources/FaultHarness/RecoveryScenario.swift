@@ -124,15 +124,19 @@ extension RecoveryScenario {
       FaultSpec(name: "half-open", kind: .halfOpen(.init())), for: .seconds(2))
   }
 
+  /// A network that has gone dark: open connections fall silent (no data, no FIN, no RST) and new
+  /// connections' SYNs go unanswered, so a client's connect hangs until the network is back.
+  public static let blackoutFaults = [
+    FaultSpec(name: "blackout-silence", kind: .halfOpen(.init())),
+    FaultSpec(name: "blackout-no-answer", kind: .refuse(.blackhole)),
+  ]
+
   public static let blackout = RecoveryScenario(
     name: "blackout", category: .network,
-    summary: "3 s blackout: open connections silent, new ones never answered",
+    summary: "3 s blackout: open connections silent, new connections' SYNs unanswered",
     breaksConnection: true
   ) { context in
-    try await context.proxies.setFaults([
-      FaultSpec(name: "blackout-silence", kind: .halfOpen(.init())),
-      FaultSpec(name: "blackout-no-answer", kind: .connectDelay(.init(delay: .zero, never: true))),
-    ])
+    try await context.proxies.setFaults(blackoutFaults)
     try await Task.sleep(for: .seconds(3))
     try await context.proxies.setFaults([])
   }

@@ -129,12 +129,7 @@ import Testing
       try await withClient(.fastRecovery(baseURL: url)) { client in
         let events = trackEvents(client)
         try await client.connect()
-        let blackout = [
-          FaultSpec(name: "blackout-silence", kind: .halfOpen(.init())),
-          FaultSpec(
-            name: "blackout-no-answer", kind: .connectDelay(.init(delay: .zero, never: true))),
-        ]
-        try await proxies.setFaults(blackout)
+        try await proxies.setFaults(RecoveryScenario.blackoutFaults)
         let began = ContinuousClock.now
         try await events.waitForItem("the blackout noticed", timeout: .seconds(4)) {
           $0.isDisconnected

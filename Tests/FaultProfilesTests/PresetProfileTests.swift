@@ -82,6 +82,7 @@ struct PresetProfileTests {
     #expect(profile.timeline.count == 1)
     #expect(phase.at == .seconds(5))
     #expect(phase.duration == .seconds(5))
-    #expect(phase.faults.map(\.kind.typeName) == ["half_open", "connect_delay"])
+    #expect(phase.faults.map(\.kind.typeName) == ["half_open", "refuse"])
+    #expect(phase.faults.last?.kind == .refuse(.blackhole))
   }
 }

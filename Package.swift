@@ -122,7 +122,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy", "ChildProcess"], swiftSettings: strict),
+        .testTarget(
+            name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy", "ChildProcess", "FaultHarness"], swiftSettings: strict),
         .testTarget(
             name: "FaultHarnessTests", dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess"],
             swiftSettings: strict),

@@ -1,3 +1,4 @@
+import FaultHarness
 import MockComfy
 import Testing
 
@@ -35,7 +36,7 @@ import Testing
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
         let events = Recorder(client.events())
         try await client.connect()
-        let job = try await client.queue(try Workflows.textToImage(steps: 3))
+        let job = try await client.queue(try SampleWorkflows.textToImage(steps: 3))
         let progress = Recorder(job.progress)
         let result = try await job.result()
 
@@ -96,7 +97,7 @@ import Testing
       try await ClientHarness.withClient(configuration) { client in
         let events = Recorder(client.events())
         try await client.connect()
-        let job = try await client.queue(try Workflows.textToImage(steps: 2))
+        let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))
         _ = try await job.result()
         let done = ServerMessage.executing(
           ExecutingMessage(node: nil, displayNode: nil, promptId: job.promptId))
@@ -118,7 +119,7 @@ import Testing
     try await RestartableMock.with { mock in
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
-        let workflow = try Workflows.textToImage(steps: 1, seed: 7)
+        let workflow = try SampleWorkflows.textToImage(steps: 1, seed: 7)
         let first = try await client.queue(workflow).result()
         let repeated = try await client.queue(workflow)
         let progress = Recorder(repeated.progress)
@@ -138,7 +139,7 @@ import Testing
     try await RestartableMock.with({ $0.failingNodes = ["KSampler"] }) { mock in
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
-        let job = try await client.queue(try Workflows.textToImage())
+        let job = try await client.queue(try SampleWorkflows.textToImage())
         do {
           _ = try await job.result()
           Issue.record("a prompt with a failing node succeeded")
@@ -160,11 +161,7 @@ import Testing
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
         let events = Recorder(client.events())
         try await client.connect()
-        let job = try await client.queue(try Workflows.textToImage())
-        let progress = Recorder(job.progress)
-        try await progress.wait(for: "the sampler running") {
-          $0.contains { $0.shows(running: "3") }
-        }
+        let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         try await client.interrupt(promptId: job.promptId)
         await #expect(
           throws: ComfyClientError.executionInterrupted(promptId: job.promptId, nodeId: "3")
@@ -208,7 +205,7 @@ import Testing
         let first = Recorder(client.events())
         let second = Recorder(client.events())
         try await client.connect()
-        _ = try await client.queue(try Workflows.textToImage(steps: 1)).result()
+        _ = try await client.queue(try SampleWorkflows.textToImage(steps: 1)).result()
         let snapshot = try await first.wait(for: "the prompt's end") { events in
           events.contains { if case .executionSuccess = $0.serverMessage { true } else { false } }
         }

@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultHarness
 import Foundation
 import Testing
 
@@ -58,11 +59,7 @@ import Testing
       try await ClientHarness.withClient(ClientHarness.configuration(port: port)) { client in
         let events = Recorder(client.events())
         try await client.connect()
-        let job = try await client.queue(try Workflows.textToImage())
-        let progress = Recorder(job.progress)
-        try await progress.wait(for: "the sampler running") {
-          $0.contains { $0.shows(running: "3") }
-        }
+        let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
 
         #expect(child.signal(SIGSTOP))
         try await events.wait(for: "the frozen server noticed") {

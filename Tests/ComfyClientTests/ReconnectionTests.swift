@@ -1,3 +1,4 @@
+import FaultHarness
 import MockComfy
 import Synchronization
 import Testing
@@ -130,10 +131,11 @@ import Testing
     try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(2)] }) { mock in
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
-        let job = try await client.queue(try Workflows.textToImage(steps: 2))
+        let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))
+        // The job's progress is one stream, read here to the end: it must show the resumption.
         let progress = Recorder(job.progress)
         try await progress.wait(for: "the sampler running") {
-          $0.contains { $0.shows(running: "3") }
+          $0.contains { $0.shows(running: SampleWorkflows.samplerNode) }
         }
         try await client.reconnect()
         let result = try await job.result()
@@ -151,11 +153,7 @@ import Testing
     try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(30)] }) { mock in
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
-        let job = try await client.queue(try Workflows.textToImage())
-        let progress = Recorder(job.progress)
-        try await progress.wait(for: "the sampler running") {
-          $0.contains { $0.shows(running: "3") }
-        }
+        let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         await mock.stop()
         try await mock.start()
         await #expect(throws: ComfyClientError.promptLost(promptId: job.promptId)) {

@@ -252,7 +252,7 @@ struct NodeCatalog: Sendable {
         required: [("image", [.array(inputImages.map { .string($0) }), ["image_upload": true]])],
         optional: [], hidden: [],
         outputs: ["IMAGE", "MASK"], outputTooltips: [],
-        isOutputNode: false, reportsProgress: false, product: .none),
+        isOutputNode: false, reportsProgress: false, product: .none, isCacheable: false),
     ]
   }
 

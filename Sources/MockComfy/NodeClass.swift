@@ -23,6 +23,9 @@ struct NodeClass: Sendable {
   /// Samplers report progress steps and preview frames while they run.
   let reportsProgress: Bool
   let product: Product
+  /// Whether an unchanged node may come from the output cache. LoadImage may not: the real server
+  /// hashes its file each time (`IS_CHANGED`), which the mock does not.
+  var isCacheable = true
 
   /// The `/object_info` entry, field for field as the real `node_info` builds it.
   var objectInfo: JSONValue {

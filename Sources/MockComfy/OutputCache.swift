@@ -14,10 +14,9 @@ public enum MockCacheMode: String, Sendable, CaseIterable {
 /// A node is a hit when its class and inputs, followed through every link back to the graph's roots,
 /// equal those of a node that ran (or was itself a hit) in the latest prompt: what the real server's
 /// input-signature cache keys on. After each prompt only that prompt's nodes stay, as the classic
-/// cache does. LoadImage is never a hit: the real server hashes the file each time to see whether it
-/// changed, which the mock does not.
+/// cache does. Classes that are not `isCacheable` (LoadImage) are never hits.
 final class OutputCache: Sendable {
-  /// What a hit replays: the node's `executed` output, for output nodes.
+  /// What a hit replays: the node's `executed` output; nil for a node that is not an output node.
   struct Entry: Sendable {
     let output: JSONValue?
   }
@@ -30,7 +29,7 @@ final class OutputCache: Sendable {
   /// node's inputs already have theirs.
   static func signatures(of prompt: ValidatedPrompt) -> [String: String] {
     var signatures: [String: String] = [:]
-    nodes: for node in prompt.executionOrder where node.nodeClass.name != "LoadImage" {
+    nodes: for node in prompt.executionOrder where node.nodeClass.isCacheable {
       var parts: [String] = []
       for (name, value) in node.inputs.members.sorted(by: { $0.key < $1.key }) {
         if let link = PromptValidator.link(value) {

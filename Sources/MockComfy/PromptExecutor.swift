@@ -9,7 +9,8 @@ final class PromptExecutor: Sendable {
   private let sessions: SessionRegistry
   private let store: OutputStore
   private let configuration: MockServerConfiguration
-  private let cache = OutputCache()
+  /// nil when the configuration turns the cache off.
+  private let cache: OutputCache?
   /// The prompt being executed and the task running it; interrupting cancels that task.
   private let current = Locked<(promptID: String, task: Task<Void, Never>)?>(nil)
 
@@ -21,6 +22,7 @@ final class PromptExecutor: Sendable {
     self.sessions = sessions
     self.store = store
     self.configuration = configuration
+    cache = configuration.cache == .classic ? OutputCache() : nil
   }
 
   /// Takes prompts until the queue shuts down.
@@ -61,9 +63,8 @@ final class PromptExecutor: Sendable {
     sessions.setExecuting(clientID: client, node: nil)
     sendRecorded(
       &run, "execution_start", ["prompt_id": run.promptID, "timestamp": MockMessage.timestamp])
-    let signatures =
-      configuration.cache == .classic ? OutputCache.signatures(of: item.validated) : [:]
-    let hits = signatures.compactMapValues { cache.entry(for: $0) }
+    let signatures = cache == nil ? [:] : OutputCache.signatures(of: item.validated)
+    let hits = signatures.compactMapValues { cache?.entry(for: $0) }
     // The real server lists the hits in the order of the submitted graph.
     let graphOrder = item.prompt.objectValue?.keys ?? item.validated.executionOrder.map(\.id)
     sendRecorded(
@@ -111,9 +112,7 @@ final class PromptExecutor: Sendable {
         break
       }
     }
-    if configuration.cache == .classic {
-      cache.finishPrompt(signatures: signatures.values, fresh: fresh)
-    }
+    cache?.finishPrompt(signatures: signatures.values, fresh: fresh)
     if completed {
       sendRecorded(
         &run, "execution_success", ["prompt_id": run.promptID, "timestamp": MockMessage.timestamp])
@@ -142,29 +141,23 @@ final class PromptExecutor: Sendable {
   /// A cache hit does not run: only an output node is visited, and it sends `executed` again with
   /// the images of the run that produced them, as the real server does.
   private func replay(_ hit: OutputCache.Entry, of node: ValidatedPrompt.Node, in run: inout Run) {
-    guard node.nodeClass.product != .none else { return }
-    let nodeID: JSONValue = .string(node.id)
-    if let output = hit.output {
-      record(output, of: node.id, in: &run)
-    }
-    sessions.send(
-      MockMessage.make(
-        "executed",
-        [
-          "node": nodeID, "display_node": nodeID, "output": hit.output ?? .null,
-          "prompt_id": run.promptID,
-        ]),
-      to: run.item.clientID)
+    guard let output = hit.output else { return }
+    publish(output, of: node.id, in: &run)
     sendProgressState(&run, node: node.id, value: 1, max: 1, state: "finished")
   }
 
-  /// Puts a node's output in the prompt's history entry.
-  private func record(_ output: JSONValue, of node: String, in run: inout Run) {
+  /// Sends a node's `executed` message and puts its output in the prompt's history entry.
+  private func publish(_ output: JSONValue, of node: String, in run: inout Run) {
     let nodeID: JSONValue = .string(node)
     run.outputs[node] = output
     run.meta[node] = [
       "node_id": nodeID, "display_node": nodeID, "parent_node": .null, "real_node_id": nodeID,
     ]
+    sessions.send(
+      MockMessage.make(
+        "executed",
+        ["node": nodeID, "display_node": nodeID, "output": output, "prompt_id": run.promptID]),
+      to: run.item.clientID)
   }
 
   /// Runs one node for its scripted time; returns its output (images) if it has one.
@@ -200,14 +193,7 @@ final class PromptExecutor: Sendable {
       throw ScriptedFailure(nodeID: node.id, classType: node.nodeClass.name)
     }
     let output = try saveOutput(of: node, in: run)
-    if let output {
-      record(output, of: node.id, in: &run)
-      sessions.send(
-        MockMessage.make(
-          "executed",
-          ["node": nodeID, "display_node": nodeID, "output": output, "prompt_id": run.promptID]),
-        to: client)
-    }
+    if let output { publish(output, of: node.id, in: &run) }
     run.executed.append(node.id)
     sendProgressState(
       &run, node: node.id, value: max(steps, 1), max: max(steps, 1), state: "finished")

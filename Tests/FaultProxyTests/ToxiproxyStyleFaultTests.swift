@@ -19,6 +19,32 @@ import Testing
     await proxy.close()
   }
 
+  /// When the client's side runs out, the other direction ends too, but only after the bytes a
+  /// slower fault still holds for the client.
+  @Test func limitDataEndsTheOtherDirectionAfterWhatItsFaultsHold() async throws {
+    let greeting = randomBytes(count: 3_000, seed: 64)
+    let server = try TestServer { socket in
+      try? socket.send(greeting)
+      while let part = try? socket.receive(), !part.isEmpty {}
+    }
+    let proxy = try await ProxyFixture.start(
+      upstreamPort: server.port,
+      faults: [
+        FaultSpec(name: "cap", stream: .upstream, kind: .limitData(bytes: 100)),
+        FaultSpec(
+          name: "slow", stream: .downstream, kind: .latency(.init(delay: .milliseconds(300)))),
+      ])
+    proxy.engine.eventLog.isEnabled = true
+    let socket = try proxy.connect()
+    // The greeting is inside the latency fault before the client uses up its allowance.
+    #expect(await waitUntil { proxy.engine.eventLog.events().contains { $0.action == "delay" } })
+    try await blocking { try socket.send(Array(repeating: 0x41, count: 100)) }
+    #expect(try await blocking { try socket.receiveAll() } == greeting)
+    socket.close()
+    server.stop()
+    await proxy.close()
+  }
+
   @Test func limitDataOfZeroClosesAtOnce() async throws {
     let server = try makeEchoServer()
     let fault = FaultSpec(name: "none", stream: .downstream, kind: .limitData(bytes: 0))

@@ -28,7 +28,7 @@ final class HalfOpenStage: BaseStage {
     silent = true
     context.log("half_open")
     if halfOpen.side == .upstream { context.pair.forgetUpstream() }
-    if halfOpen.reads == .stop { context.pipe.pause(.fault) }
+    if halfOpen.reads == .stop { context.pipe.pause(.silenced) }
   }
 
   private func end() {
@@ -45,7 +45,7 @@ final class HalfOpenStage: BaseStage {
       return
     }
     context.log("resume")
-    context.pipe.resume(.fault)
+    context.pipe.resume(.silenced)
     if let heldEnd {
       self.heldEnd = nil
       output?.receiveEnd(heldEnd)
@@ -66,8 +66,12 @@ final class HalfOpenStage: BaseStage {
   }
 
   override func flush() {
+    detach()
+    end()
+  }
+
+  override func detach() {
     for timer in timers { context.scheduler.cancel(timer) }
     timers.removeAll()
-    end()
   }
 }

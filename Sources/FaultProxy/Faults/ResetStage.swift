@@ -60,7 +60,7 @@ final class ResetStage: BaseStage {
     if reached { fire() }
   }
 
-  override func flush() {
+  override func detach() {
     if let timer { context.scheduler.cancel(timer) }
     timer = nil
   }

@@ -20,11 +20,15 @@ final class SlowCloseStage: BaseStage {
   }
 
   override func flush() {
-    if let timer { context.scheduler.cancel(timer) }
-    timer = nil
+    detach()
     if let pendingEnd {
       self.pendingEnd = nil
       output?.receiveEnd(pendingEnd)
     }
+  }
+
+  override func detach() {
+    if let timer { context.scheduler.cancel(timer) }
+    timer = nil
   }
 }

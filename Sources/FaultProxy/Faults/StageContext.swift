@@ -19,7 +19,6 @@ final class StageContext {
 
   var direction: Direction { pipe.direction }
   var scheduler: PreciseScheduler { pair.worker.scheduler }
-  var now: UInt64 { MonotonicClock.now() }
 
   /// Records a decision in the event log and the proxy's counters. A decision about bytes gives
   /// `arrival`, when they reached the proxy, so the log says which faults were in effect for them.

@@ -42,6 +42,12 @@ final class TimedRelease {
   private func enqueue(_ item: Item, at release: UInt64) -> UInt64 {
     let effective = max(release, lastRelease)
     lastRelease = effective
+    if isEmpty && (effective == 0 || effective <= MonotonicClock.now()) {
+      // Nothing ahead and already due (a segment that was not lost, an end released at once):
+      // straight on, without a timer and a loop turn.
+      send(item)
+      return effective
+    }
     items.append((effective, item))
     if timer == nil { arm() }
     return effective
@@ -76,6 +82,10 @@ final class TimedRelease {
   private func pop() {
     let item = items[head].item
     head += 1
+    send(item)
+  }
+
+  private func send(_ item: Item) {
     switch item {
     case .chunk(let chunk): deliver(chunk)
     case .end(let end): deliverEnd(end)

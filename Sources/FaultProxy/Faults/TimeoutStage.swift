@@ -23,7 +23,7 @@ final class TimeoutStage: BaseStage {
 
   override func receiveEnd(_ end: StreamEnd) {}
 
-  override func flush() {
+  override func detach() {
     if let timer { context.scheduler.cancel(timer) }
     timer = nil
   }

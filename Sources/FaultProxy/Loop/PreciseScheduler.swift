@@ -104,7 +104,8 @@ final class PreciseScheduler {
       }
       if isClosed { return }
     }
-    if let first = heap.first { arm(first.deadline) }
+    // An action may have armed the timer for the earliest deadline already.
+    if let first = heap.first, first.deadline != armedDeadline { arm(first.deadline) }
   }
 
   private func arm(_ deadline: UInt64) {
@@ -112,17 +113,13 @@ final class PreciseScheduler {
     var spec = itimerspec()
     // Armed `spinLead` early: waking an idle core takes tens to hundreds of microseconds, so the
     // loop wakes before the deadline and spins the last stretch. A zero it_value disarms the
-    // timer, so a deadline already passed is armed 1 ns into the epoch.
-    let target = max(deadline > Self.spinLead ? deadline - Self.spinLead : deadline, 1)
+    // timer, so a deadline already passed is armed 1 ns into the epoch, which fires at once.
+    let target =
+      deadline <= MonotonicClock.now()
+      ? 1 : max(deadline > Self.spinLead ? deadline - Self.spinLead : deadline, 1)
     spec.it_value.tv_sec = Int(target / 1_000_000_000)
     spec.it_value.tv_nsec = Int(target % 1_000_000_000)
     timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
-    if deadline <= MonotonicClock.now() {
-      // Already due: make sure the fd is readable even if the kernel considers the value in the past.
-      spec.it_value.tv_sec = 0
-      spec.it_value.tv_nsec = 1
-      timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
-    }
   }
 
   private func push(_ entry: Entry) {

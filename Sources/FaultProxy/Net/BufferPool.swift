@@ -5,7 +5,6 @@ final class BufferPool {
   let bufferSize: Int
   private var free: [UnsafeMutableRawPointer] = []
   private let maxFree: Int
-  private(set) var outstanding = 0
 
   init(bufferSize: Int, maxFree: Int) {
     self.bufferSize = bufferSize
@@ -17,13 +16,11 @@ final class BufferPool {
   }
 
   func take() -> UnsafeMutableRawPointer {
-    outstanding += 1
     if let buffer = free.popLast() { return buffer }
     return .allocate(byteCount: bufferSize, alignment: 16)
   }
 
   func give(_ buffer: UnsafeMutableRawPointer) {
-    outstanding -= 1
     if free.count < maxFree {
       free.append(buffer)
     } else {

@@ -12,7 +12,6 @@ struct Chunk {
   var arrival: UInt64
 
   var pointer: UnsafeRawPointer { UnsafeRawPointer(block.base + start) }
-  var endOffset: UInt64 { streamOffset &+ UInt64(count) }
 
   /// Splits off the first `length` bytes; `self` keeps the rest.
   mutating func splitPrefix(_ length: Int) -> Chunk {

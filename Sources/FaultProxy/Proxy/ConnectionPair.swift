@@ -158,15 +158,17 @@ final class ConnectionPair: TCPConnectionDelegate {
   func forgetUpstream() {
     guard !upstreamForgotten, !isClosing else { return }
     upstreamForgotten = true
-    downstreamPipe.pause(.fault)
+    downstreamPipe.pause(.stopped)
     upstream.close()
   }
 
-  /// After a limit_data fault ran out in `direction`: end the other direction too, after what is queued.
+  /// After a limit_data fault ran out in `direction`: end the other direction too, after what its
+  /// stages still hold.
   func finishAfterLimit(direction: Direction) {
-    upstreamPipe.pause(.fault)
-    downstreamPipe.pause(.fault)
-    pipe(for: direction == .upstream ? .downstream : .upstream).receiveEnd(.fin)
+    upstreamPipe.pause(.stopped)
+    downstreamPipe.pause(.stopped)
+    let other = pipe(for: direction == .upstream ? .downstream : .upstream)
+    if !other.sourceEnded { other.didEnd(.fin) }
   }
 
   /// Closes the pair once both directions have delivered their FIN.
@@ -218,11 +220,6 @@ final class ConnectionPair: TCPConnectionDelegate {
     } else {
       upstream.close()
     }
-  }
-
-  /// A pipe's sink is already gone when its stream ends: nothing is left to carry.
-  func sinkGone() {
-    closeBoth()
   }
 
   var stats: ConnectionStats {

@@ -9,7 +9,10 @@ final class Pipe: ChunkSink {
     let rawValue: UInt8
     static let notConnected = PauseReasons(rawValue: 1)
     static let backpressure = PauseReasons(rawValue: 2)
-    static let fault = PauseReasons(rawValue: 4)
+    /// A half-open fault stopped reading while it lasts (as a dead host's peer stops being read).
+    static let silenced = PauseReasons(rawValue: 4)
+    /// The direction is over for good (a limit ran out, or its server side was forgotten).
+    static let stopped = PauseReasons(rawValue: 8)
   }
 
   let direction: Direction
@@ -19,7 +22,6 @@ final class Pipe: ChunkSink {
   private(set) var stages: [any FaultStage] = []
   /// Bytes inside fault stages, not yet handed to the sink.
   private(set) var heldBytes = 0
-  private var nextOffset: UInt64 = 0
   private var pauses: PauseReasons = [.notConnected]
   private(set) var sourceEnded = false
   private var endDelivered = false
@@ -80,10 +82,9 @@ final class Pipe: ChunkSink {
   func didRead(_ buffer: UnsafeMutableRawPointer, count: Int) {
     let arrival = MonotonicClock.now()
     pair.refreshFaultsIfDue(at: arrival)
+    let offset = receivedBytes
     receivedBytes &+= UInt64(count)
     counters.addReceived(count, direction)
-    let offset = nextOffset
-    nextOffset &+= UInt64(count)
     if let first = stages.first {
       // Small reads are copied so a held chunk does not pin a whole pooled buffer.
       let block: ByteBlock
@@ -98,12 +99,17 @@ final class Pipe: ChunkSink {
         Chunk(
           block: block, start: 0, count: count, streamOffset: offset, arrival: arrival)
       )
+    } else if endDelivered {
+      // A fault already sent this direction's end (half_close, say): nothing may follow it.
+      pair.worker.pool.give(buffer)
     } else {
       writeFromPool(buffer, count: count)
     }
     checkBackpressure()
   }
 
+  /// The source ended, or a fault ends this direction as if it had: the end follows the bytes
+  /// still inside the stages.
   func didEnd(_ end: StreamEnd) {
     sourceEnded = true
     if let first = stages.first { first.receiveEnd(end) } else { receiveEnd(end) }
@@ -126,7 +132,8 @@ final class Pipe: ChunkSink {
     guard !endDelivered else { return }
     endDelivered = true
     if sink.isClosing {
-      pair.sinkGone()
+      // The sink is already gone: nothing is left to carry.
+      pair.closeBoth()
       return
     }
     switch end {

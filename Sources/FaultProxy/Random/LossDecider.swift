@@ -1,7 +1,7 @@
 /// Decides, segment by segment, whether a segment is lost, for the loss models of `FaultKind.LossModel`.
 ///
-/// Feed it one 64-bit draw per segment in stream order (`DecisionKey.bits(at: segmentNumber)`); the high
-/// 32 bits drive the state (correlation or Gilbert-Elliott transition), the low 32 bits the loss itself.
+/// Feed it one 64-bit draw per segment in stream order (the loss stage takes them from its seeded
+/// generator); the high 32 bits drive the state (correlation or Gilbert-Elliott transition), the low 32 bits the loss itself.
 ///
 /// - independent: each segment is lost with probability `rate`. With correlation ρ a segment repeats the
 ///   previous segment's fate with probability ρ and is drawn afresh otherwise, so the long-run loss stays

@@ -49,7 +49,8 @@ import Testing
     try await withClient(.fastRecovery(baseURL: proxy)) { client in
       try await client.connect()
       let job = try await client.queue(try SampleWorkflows.textToImage())
-      _ = try await withDeadline(.seconds(15)) { try await job.result() }
+      let result = try await withDeadline(.seconds(15)) { try await job.result() }
+      #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
     }
 
     // However `up` ends, its server must end too: SIGKILL leaves it no chance to clean up.

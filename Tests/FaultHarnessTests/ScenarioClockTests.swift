@@ -14,6 +14,7 @@ import Testing
           FaultSpec(name: "lag", kind: .latency(.init(delay: .milliseconds(20)))))
         try await proxies.withFault(
           FaultSpec(name: "cut", kind: .halfOpen(.init())), for: .milliseconds(100))
+        #expect(try proxies.engine.faults(forProxy: "comfy").map(\.name) == ["lag"])
         clock.mark("checkpoint")
         try await proxies.clearFaults()
         #expect(try proxies.engine.faults(forProxy: "comfy").isEmpty)

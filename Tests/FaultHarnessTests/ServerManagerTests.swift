@@ -47,6 +47,9 @@ import Testing
       #expect(new.port == old.port)
       #expect(new.pid != old.pid)
       #expect(!old.process.isRunning)
+      #expect(
+        old.process.exitStatus
+          == (method == .kill ? .signaled(signal: SIGKILL) : .exited(code: 0)))
       #expect(try await answers(new.baseURL))
     }
   }

@@ -117,6 +117,7 @@ import Testing
     }
     let fault = FaultSpec(name: "rst", stream: .downstream, kind: .reset(.init(afterBytes: 10_000)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
+    proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
     let (count, code) = try await blocking { () -> (Int, Int32) in
       var total = 0
@@ -132,6 +133,10 @@ import Testing
     }
     #expect(code == ECONNRESET)
     #expect(count <= 10_000)
+    // The fault let exactly its budget through before the reset (the client may lose the tail of
+    // it to the RST, hence the bound above).
+    let reset = proxy.engine.eventLog.events().first { $0.action == "reset" }
+    #expect(reset?.bytes == 10_000)
     socket.close()
     server.stop()
     await proxy.close()

@@ -43,7 +43,10 @@ import Testing
     // The phase's fault acted on the live connection, and only on bytes that arrived during it,
     // however late a loop heard of the edge.
     let delays = events.filter { $0.action == "delay" }.map { $0.time - origin }
-    #expect(delays.count >= 3, "the phase's latency touched the connection \(delays.count) times")
+    #expect(delays.count >= 5, "the phase's latency touched the connection \(delays.count) times")
+    // It acted from the phase's start to its end, not on a slice of it.
+    #expect(delays.min().map { $0 < start + 300 } == true, "first delay \(delays.min() ?? -1) ms")
+    #expect(delays.max().map { $0 > end - 400 } == true, "last delay \(delays.max() ?? -1) ms")
     #expect(delays.allSatisfy { $0 >= start && $0 < end }, "delays outside the phase: \(delays)")
     socket.close()
     server.stop()

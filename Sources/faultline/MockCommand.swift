@@ -88,39 +88,18 @@ struct MockCommand: AsyncParsableCommand {
       outputParentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
   }
 
-  private func parseDuration(_ text: String, option: String) throws -> Duration {
-    do {
-      return try DurationText.parse(text)
-    } catch {
-      throw ValidationError("\(option): \(error)")
-    }
-  }
-
   func run() async throws {
     let parent = getppid()
     signal(SIGPIPE, SIG_IGN)
     let server = MockServer(configuration: try makeConfiguration())
-    let (stopRequests, stopContinuation) = AsyncStream<String>.makeStream()
-    // Keep the sources alive for the whole run; a released DispatchSource stops delivering.
-    let signalSources = [SIGTERM, SIGINT].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { stopContinuation.yield("signal \(number)") }
-      source.resume()
-      return source
-    }
+    let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
     let boundPort = try await server.start()
-    let ready: JSONValue = [
-      "ready": true, "port": .int(boundPort), "pid": .int(Int(getpid())), "host": .string(host),
-    ]
-    // One unbuffered write, only now that the listener is bound: the parent may connect at once.
-    Console.out(ready.text + "\n")
+    // Printed only now that the listener is bound: the parent may connect at once.
+    ReadyLine.print(["ready": true, "port": boundPort, "pid": Int(getpid()), "host": host])
     ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
-      stopContinuation.yield(reason)
+      stop.trigger(reason)
     }
-
-    var iterator = stopRequests.makeAsyncIterator()
-    let reason = await iterator.next() ?? "stop requested"
+    let reason = await stop.wait()
     Console.err("faultline mock: stopping (\(reason))\n")
     // A stop that hangs must not keep the process alive: the promise is an exit within a second.
     let watchdog = Thread {
@@ -129,7 +108,6 @@ struct MockCommand: AsyncParsableCommand {
     }
     watchdog.start()
     await server.stop()
-    withExtendedLifetime(signalSources) {}
     _exit(0)
   }
 }

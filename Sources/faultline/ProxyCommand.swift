@@ -144,12 +144,3 @@ struct ProxyCommand: AsyncParsableCommand {
     }
   }
 }
-
-/// Parses an address option, naming the option in the error.
-func parseAddress(_ text: String, option: String) throws -> SocketAddress {
-  do {
-    return try SocketAddress(parsing: text)
-  } catch {
-    throw ValidationError("\(option): \(error)")
-  }
-}

@@ -27,12 +27,7 @@ struct UpCommand: AsyncParsableCommand {
       """
   )
 
-  @Option(help: "Profile file (YAML) whose faults the proxy applies; see docs/profiles.md.")
-  var profile: String?
-
-  @Option(
-    help: "Seed for every random decision of the faults (default: the profile's, else random).")
-  var seed: UInt64?
+  @OptionGroup var faults: ProxyFaultOptions
 
   @Option(help: "Port for the proxy; 0 picks a free one.")
   var port = 0
@@ -73,20 +68,16 @@ struct UpCommand: AsyncParsableCommand {
 
   func run() async throws {
     let parent = getppid()
-    let loaded: Profile?
-    do {
-      loaded = try profile.map { try ProfileLoader.load(contentsOf: $0) }
-    } catch {
-      throw ValidationError("--profile: \(error)")
-    }
+    let loaded = try faults.loadProfile()
     let options = MockServerOptions(
-      nodeTime: try duration(nodeTime, option: "--node-time"),
-      statusInterval: try duration(statusInterval, option: "--status-interval"),
+      nodeTime: try parseDuration(nodeTime, option: "--node-time"),
+      statusInterval: try parseDuration(statusInterval, option: "--status-interval"),
       quirks: quirk)
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT, SIGHUP])
     let servers = try ServerManager(
       options: options, parentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
-    let proxies = try ProxyManager(seed: seed ?? loaded?.seed)
+    let proxies = try ProxyManager(seed: faults.effectiveSeed(profile: loaded))
+    try faults.openEventLog(proxies.engine)
     let control = try ControlServer(engine: proxies.engine, port: apiPort)
     do {
       let server = try await servers.start(port: serverPort)
@@ -94,10 +85,7 @@ struct UpCommand: AsyncParsableCommand {
         ProxyConfiguration(
           name: "comfy", listen: try SocketAddress(host: "127.0.0.1", port: UInt16(port)),
           upstream: try SocketAddress(host: "127.0.0.1", port: UInt16(server.port))))
-      if var loaded {
-        if let seed { loaded.seed = seed }
-        try await proxies.applyProfile(loaded)
-      }
+      try await faults.apply(to: proxies.engine, proxy: info.name, profile: loaded)
       let boundAPIPort = try await control.start()
       ReadyLine.print([
         "ready": true,
@@ -126,13 +114,5 @@ struct UpCommand: AsyncParsableCommand {
     await control.stop()
     await servers.stopAll()
     await proxies.shutdown()
-  }
-
-  private func duration(_ text: String, option: String) throws -> Duration {
-    do {
-      return try DurationText.parse(text)
-    } catch {
-      throw ValidationError("\(option): \(error)")
-    }
   }
 }

@@ -101,8 +101,9 @@ struct ProcessLifeTests {
     let parent = try ManagedChild(
       executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exec 3<&0; " + script])
     defer { parent.signal(SIGKILL) }
+    // The ready line is compact JSON, as every faultline command prints it.
     #expect(
-      await parent.waitForStandardOutput(containing: "\"ready\": true", timeout: .seconds(20)),
+      await parent.waitForStandardOutput(containing: "\"ready\":true", timeout: .seconds(20)),
       "stdout: \(parent.standardOutput) stderr: \(parent.standardError)")
     let line = try #require(
       parent.standardOutput.split(separator: "\n").first { $0.hasPrefix("child ") })

@@ -1,0 +1,21 @@
+import ArgumentParser
+import FaultProxy
+import MockComfy
+
+/// Parses a duration option (`250ms`, `2s`, `0`), naming the option in the error.
+func parseDuration(_ text: String, option: String) throws -> Duration {
+  do {
+    return try DurationText.parse(text)
+  } catch {
+    throw ValidationError("\(option): \(error)")
+  }
+}
+
+/// Parses an address option, naming the option in the error.
+func parseAddress(_ text: String, option: String) throws -> SocketAddress {
+  do {
+    return try SocketAddress(parsing: text)
+  } catch {
+    throw ValidationError("\(option): \(error)")
+  }
+}

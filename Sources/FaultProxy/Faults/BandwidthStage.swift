@@ -5,20 +5,19 @@ import Synchronization
 ///
 /// Chunks are cut into pieces of about 10 ms worth of bytes so the stream flows smoothly instead of in
 /// bursts. A rate of 0 delivers nothing, as Toxiproxy's bandwidth toxic does.
-final class BandwidthStage: BaseStage {
+final class BandwidthStage: QueuedStage {
   private let rate: Double
+  /// About 10 ms worth of bytes, at least one segment.
+  private let pieceSize: Int
   private let shared: SharedTokenBucket?
   /// When the connection's bucket has sent everything reserved so far.
   private var nextFree: UInt64 = 0
   private var held: [Chunk] = []
   private var pendingEnd: StreamEnd?
-  private lazy var queue = TimedRelease(
-    scheduler: context.scheduler,
-    deliver: { [unowned self] in output?.receive($0) },
-    deliverEnd: { [unowned self] in output?.receiveEnd($0) })
 
   init(context: StageContext, bandwidth: FaultKind.Bandwidth, shared: SharedTokenBucket?) {
     rate = bandwidth.bytesPerSecond
+    pieceSize = max(1448, Int(min(rate / 100, Double(Int32.max))))
     self.shared = shared
     super.init(context: context)
   }
@@ -28,18 +27,8 @@ final class BandwidthStage: BaseStage {
       held.append(chunk)
       return
     }
-    let pieceSize = max(1448, Int(rate / 100))
-    var rest = chunk
     let now = MonotonicClock.now()
-    var finished = false
-    while !finished {
-      let piece: Chunk
-      if rest.count > pieceSize {
-        piece = rest.splitPrefix(pieceSize)
-      } else {
-        piece = rest
-        finished = true
-      }
+    chunk.forEachPacket(ofSize: pieceSize) { piece in
       let start = max(now, nextFree)
       nextFree = start &+ UInt64(Double(piece.count) / rate * 1e9)
       var release = nextFree
@@ -53,14 +42,12 @@ final class BandwidthStage: BaseStage {
   }
 
   override func flush() {
-    queue.releaseAll()
+    super.flush()
     for chunk in held { output?.receive(chunk) }
     held.removeAll()
     if let pendingEnd { output?.receiveEnd(pendingEnd) }
     pendingEnd = nil
   }
-
-  override func detach() { queue.cancelTimer() }
 }
 
 /// A token bucket shared by every connection of a proxy, across loop threads.

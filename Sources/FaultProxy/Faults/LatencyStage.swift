@@ -4,14 +4,10 @@
 /// small message gets its own draw as it would on the wire. Draws come from the connection's seeded
 /// stream in order. A packet never overtakes the one before it: with jitter, a short delay behind a
 /// long one waits for it, as TCP does. Timing depends on the draws; the bytes never do.
-final class LatencyStage: BaseStage {
+final class LatencyStage: QueuedStage {
   private var sampler: DelaySampler
   private var generator: SplitMix64
   private var lastDelay: UInt64 = 0
-  private lazy var queue = TimedRelease(
-    scheduler: context.scheduler,
-    deliver: { [unowned self] in output?.receive($0) },
-    deliverEnd: { [unowned self] in output?.receiveEnd($0) })
 
   init(context: StageContext, latency: FaultKind.Latency) {
     sampler = DelaySampler(latency)
@@ -21,20 +17,23 @@ final class LatencyStage: BaseStage {
   }
 
   override func receive(_ chunk: Chunk) {
+    let logging = context.isLogging
+    var packets = 0
     chunk.forEachPacket(ofSize: 1448) { packet in
+      packets += 1
       lastDelay = sampler.next(uniform: generator.next().unitInterval).nanoseconds
       let release = queue.enqueue(packet, at: packet.arrival &+ lastDelay)
-      context.log(
-        "delay", bytes: packet.count, offset: packet.streamOffset,
-        value: Double(release &- packet.arrival) / 1_000_000, arrival: packet.arrival)
+      if logging {
+        context.record(
+          "delay", bytes: packet.count, offset: packet.streamOffset,
+          value: Double(release &- packet.arrival) / 1_000_000, arrival: packet.arrival)
+      }
     }
+    context.countActions(packets)
   }
 
   override func receiveEnd(_ end: StreamEnd) {
     // A FIN or RST crosses the same slow network as the data before it.
     queue.enqueueEnd(end, at: MonotonicClock.now() &+ lastDelay)
   }
-
-  override func flush() { queue.releaseAll() }
-  override func detach() { queue.cancelTimer() }
 }

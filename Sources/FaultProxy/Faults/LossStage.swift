@@ -7,7 +7,7 @@
 /// same seed removes the same bytes however the reads were split. In `retransmit` mode each packet (a read
 /// cut at the segment size) gets its own draw, as each small message is its own packet on the wire; the
 /// bytes delivered are the same whatever the draws.
-final class LossStage: BaseStage {
+final class LossStage: QueuedStage {
   private let loss: FaultKind.Loss
   private var decider: LossDecider
   private var generator: SplitMix64
@@ -16,10 +16,6 @@ final class LossStage: BaseStage {
   /// Extra wait of the current segment: 0 when delivered first time.
   private var currentStall: UInt64 = 0
   private var currentLost = false
-  private lazy var queue = TimedRelease(
-    scheduler: context.scheduler,
-    deliver: { [unowned self] in output?.receive($0) },
-    deliverEnd: { [unowned self] in output?.receiveEnd($0) })
 
   init(context: StageContext, loss: FaultKind.Loss) {
     self.loss = loss
@@ -32,15 +28,15 @@ final class LossStage: BaseStage {
   override func receive(_ chunk: Chunk) {
     switch loss.mode {
     case .discard:
-      for piece in cursor.pieces(of: chunk) {
-        if piece.segment != currentSegment {
-          currentSegment = piece.segment
-          decide(offset: piece.chunk.streamOffset, arrival: piece.chunk.arrival)
+      cursor.forEachPiece(of: chunk) { piece, segment in
+        if segment != currentSegment {
+          currentSegment = segment
+          decide(offset: piece.streamOffset, arrival: piece.arrival)
         }
         if currentLost {
-          context.discarded(piece.chunk.count)
+          context.discarded(piece.count)
         } else {
-          queue.enqueue(piece.chunk, at: 0)
+          queue.enqueue(piece, at: 0)
         }
       }
     case .retransmit:
@@ -78,6 +74,4 @@ final class LossStage: BaseStage {
     queue.enqueueEnd(end, at: 0)
   }
 
-  override func flush() { queue.releaseAll() }
-  override func detach() { queue.cancelTimer() }
 }

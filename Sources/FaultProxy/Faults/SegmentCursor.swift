@@ -1,6 +1,6 @@
 /// Walks a stream in fixed-size segments so decisions attach to segment numbers, not to read calls.
 ///
-/// `pieces(of:)` cuts a chunk at segment boundaries and reports each piece's segment number.
+/// `forEachPiece(of:)` cuts a chunk at segment boundaries and reports each piece's segment number.
 struct SegmentCursor {
   let segmentSize: Int
 
@@ -8,26 +8,21 @@ struct SegmentCursor {
     self.segmentSize = max(1, segmentSize)
   }
 
-  struct Piece {
-    var chunk: Chunk
-    var segment: UInt64
-  }
-
-  func pieces(of chunk: Chunk) -> [Piece] {
+  /// Calls `body` with each piece of `chunk` and its segment number; no array is built on this
+  /// per-chunk path.
+  func forEachPiece(of chunk: Chunk, _ body: (_ piece: Chunk, _ segment: UInt64) -> Void) {
     var rest = chunk
-    var result: [Piece] = []
     let size = UInt64(segmentSize)
     while rest.count > 0 {
       let segment = rest.streamOffset / size
       let segmentEnd = (segment + 1) * size
       let length = Int(min(UInt64(rest.count), segmentEnd - rest.streamOffset))
       if length == rest.count {
-        result.append(Piece(chunk: rest, segment: segment))
-        break
+        body(rest, segment)
+        return
       }
-      result.append(Piece(chunk: rest.splitPrefix(length), segment: segment))
+      body(rest.splitPrefix(length), segment)
     }
-    return result
   }
 }
 

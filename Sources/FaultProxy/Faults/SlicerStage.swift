@@ -1,12 +1,8 @@
 /// Cuts chunks into small pieces of `averageSize` ± `sizeVariation` bytes sent `delay` apart, as
 /// Toxiproxy's slicer toxic does. Piece sizes come from the seeded stream in stream order.
-final class SlicerStage: BaseStage {
+final class SlicerStage: QueuedStage {
   private let slicer: FaultKind.Slicer
   private var generator: SplitMix64
-  private lazy var queue = TimedRelease(
-    scheduler: context.scheduler,
-    deliver: { [unowned self] in output?.receive($0) },
-    deliverEnd: { [unowned self] in output?.receiveEnd($0) })
 
   init(context: StageContext, slicer: FaultKind.Slicer) {
     self.slicer = slicer
@@ -37,6 +33,4 @@ final class SlicerStage: BaseStage {
   }
 
   override func receiveEnd(_ end: StreamEnd) { queue.enqueueEnd(end, at: 0) }
-  override func flush() { queue.releaseAll() }
-  override func detach() { queue.cancelTimer() }
 }

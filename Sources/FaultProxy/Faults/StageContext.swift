@@ -26,10 +26,26 @@ final class StageContext {
     _ action: String, bytes: Int = 0, offset: UInt64? = nil, value: Double? = nil,
     arrival: UInt64? = nil
   ) {
+    countActions(1)
+    guard isLogging else { return }
+    record(action, bytes: bytes, offset: offset, value: value, arrival: arrival)
+  }
+
+  /// Adds decisions to the proxy's counter; a stage taking many per chunk adds them once.
+  func countActions(_ count: Int) {
+    pair.proxy.counters.faultActions.add(UInt64(count), ordering: .relaxed)
+  }
+
+  /// Whether the event log wants decisions; read once per chunk by stages that decide per packet.
+  var isLogging: Bool { pair.proxy.engine.eventLog.isEnabled }
+
+  /// Writes a decision to the event log without counting it (see `countActions`).
+  func record(
+    _ action: String, bytes: Int = 0, offset: UInt64? = nil, value: Double? = nil,
+    arrival: UInt64? = nil
+  ) {
     let proxy = pair.proxy
-    proxy.counters.faultActions.add(1, ordering: .relaxed)
     let engine = proxy.engine
-    guard engine.eventLog.isEnabled else { return }
     engine.eventLog.record(
       FaultEvent(
         time: engine.elapsedMilliseconds(at: arrival ?? MonotonicClock.now()), proxy: proxy.name,

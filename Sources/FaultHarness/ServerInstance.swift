@@ -5,12 +5,13 @@ import Foundation
 public struct ServerInstance: Sendable {
   /// The port the server really listens on.
   public let port: Int
-  /// The server's process id.
-  public let pid: Int32
-  /// `http://127.0.0.1:PORT`, what a client connects to directly.
-  public let baseURL: URL
   /// The process itself, for signals and its captured output.
   public let process: ManagedChild
+
+  /// The server's process id.
+  public var pid: Int32 { process.pid }
+  /// `http://127.0.0.1:PORT`, what a client connects to directly.
+  public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 }
 
 /// Why `ServerManager` could not do what it was asked.

@@ -75,9 +75,7 @@ public actor ServerManager {
           await child.terminate(grace: options.stopGrace)
           throw ServerManagerError.readyLineWithoutPort(line: ready.line)
         }
-        let instance = ServerInstance(
-          port: boundPort, pid: child.pid,
-          baseURL: URL(string: "http://127.0.0.1:\(boundPort)")!, process: child)
+        let instance = ServerInstance(port: boundPort, process: child)
         servers[boundPort] = instance
         return instance
       } catch ChildProcessError.exitedBeforeReady(_, _, let stderr)

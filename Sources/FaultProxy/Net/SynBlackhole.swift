@@ -32,10 +32,26 @@ final class SynBlackhole {
         filler, pointer,
         socklen_t(target.isIPv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size))
     }
-    // The handshake completes in the kernel at once on a local address. Wait for it briefly, so
-    // that no client SYN slips into the queue first; if one did, the queue is full all the same.
-    var poll = pollfd(fd: filler, events: Int16(POLLOUT), revents: 0)
-    _ = Glibc.poll(&poll, 1, 100)
+    waitUntilQueued()
+  }
+
+  /// Waits (at most a second) until our connection sits in the accept queue. The handshake runs in
+  /// the kernel's softirq, which a busy machine defers; a client SYN checked against the queue before
+  /// our final ACK lands would still be let in.
+  private func waitUntilQueued() {
+    let deadline = MonotonicClock.now() &+ 1_000_000_000
+    while MonotonicClock.now() < deadline {
+      var info = tcp_info()
+      var length = socklen_t(MemoryLayout<tcp_info>.size)
+      // For a listening socket, tcpi_unacked is the number of connections waiting in its queue.
+      if getsockopt(listener, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0,
+        info.tcpi_unacked >= 1
+      {
+        return
+      }
+      var poll = pollfd(fd: filler, events: Int16(POLLOUT), revents: 0)
+      _ = Glibc.poll(&poll, 1, 1)
+    }
   }
 
   /// Lets SYNs through again: the queued connection is dropped with the listener.

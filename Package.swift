@@ -10,6 +10,7 @@ let package = Package(
     name: "Faultline",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "FaultlineHTTP", targets: ["FaultlineHTTP"]),
         .executable(name: "faultline", targets: ["faultline"]),
         .library(name: "FaultProxy", targets: ["FaultProxy"]),
         .library(name: "FaultProfiles", targets: ["FaultProfiles"]),
@@ -19,14 +20,21 @@ let package = Package(
         .library(name: "FaultHarness", targets: ["FaultHarness"]),
         .library(name: "ChildProcess", targets: ["ChildProcess"]),
     ],
+    // TLS (https:// and wss:// in the reference client) is a trait, off by default: Faultline's
+    // servers are on loopback, and BoringSSL is most of a fresh build's time. `swift build --traits TLS`.
+    traits: [
+        .trait(name: "TLS", description: "https:// and wss:// for the reference client (swift-nio-ssl)")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        // No traits: Hummingbird's default ConfigurationSupport builds swift-configuration, unused here.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.6.0"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         .systemLibrary(
@@ -68,12 +76,25 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FaultlineHTTP",
+            dependencies: [
+                "FaultlineLocking",
+                .product(name: "WSCore", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["TLS"])),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ComfyClient",
             dependencies: [
                 "FaultlineLocking",
                 "FaultlineJSON",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "FaultlineHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,6 +129,7 @@ let package = Package(
             path: "Benchmarks/FaultlineBench",
             swiftSettings: strict
         ),
+        .testTarget(name: "FaultlineHTTPTests", dependencies: ["FaultlineHTTP"], swiftSettings: strict),
         .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess", "FaultlineLocking"], swiftSettings: strict),
         .testTarget(
             name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"],
@@ -116,9 +138,7 @@ let package = Package(
         .testTarget(
             name: "MockComfyTests",
             dependencies: [
-                "MockComfy", "ChildProcess",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "MockComfy", "ChildProcess", "FaultlineHTTP",
             ],
             swiftSettings: strict
         ),

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 
 /// Prompts: queueing, routing their messages to their jobs, and catching up after a reconnect.

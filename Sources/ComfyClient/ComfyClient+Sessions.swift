@@ -1,4 +1,4 @@
-import HummingbirdWSClient
+import FaultlineHTTP
 
 /// Sockets: opening one, retiring old ones, reporting their frames in order, and reacting
 /// when one stops counting as alive.

@@ -1,7 +1,6 @@
-import AsyncHTTPClient
+import FaultlineHTTP
 import FaultlineLocking
 import Foundation
-import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOPosix
@@ -11,8 +10,7 @@ import NIOPosix
 /// prompts alive across reconnects by asking the server what it missed.
 ///
 /// Create it, subscribe to `events()` / `stateChanges()`, call `connect()`, and call
-/// `destroy()` when done (it ends every task and socket and shuts the HTTP client down;
-/// a client that is dropped without `destroy()` trips AsyncHTTPClient's shutdown check).
+/// `destroy()` when done (it ends every task and socket).
 ///
 /// ```swift
 /// let client = try ComfyClient(configuration: .init(baseURL: URL(string: "http://127.0.0.1:8188")!))
@@ -26,7 +24,6 @@ import NIOPosix
 public actor ComfyClient {
   public nonisolated let configuration: ComfyClientConfiguration
 
-  nonisolated let httpClient: HTTPClient
   nonisolated let http: ComfyHTTP
   nonisolated let eventLoopGroup: any EventLoopGroup
   nonisolated let clock: any Clock<Duration>
@@ -84,16 +81,12 @@ public actor ComfyClient {
     self.randomUnit = randomUnit
     self.eventLoopGroup = eventLoopGroup
     self.reconnectionFailedHandler = onReconnectionFailed
-    var httpConfiguration = HTTPClient.Configuration()
-    // The client has its own health-check retries and backoff; AsyncHTTPClient's built-in retry
-    // of refused connections would hold every request until its deadline and hide a dead server.
-    httpConfiguration.connectionPool.retryConnectionEstablishment = false
-    httpConfiguration.timeout.connect = .nanoseconds(
-      Int64(configuration.liveness.connectTimeout.seconds * 1e9))
-    self.httpClient = HTTPClient(
-      eventLoopGroupProvider: .shared(eventLoopGroup), configuration: httpConfiguration)
+    // A connection per request and no retries of its own: the client has its health-check
+    // retries and backoff, and a pool's retry of a refused connection would hide a dead server.
     self.http = ComfyHTTP(
-      client: httpClient, baseURL: configuration.baseURL, timeout: configuration.requestTimeout)
+      requester: HTTPRequester(
+        eventLoopGroup: eventLoopGroup, connectTimeout: configuration.liveness.connectTimeout),
+      baseURL: configuration.baseURL, timeout: configuration.requestTimeout)
   }
 
   // MARK: Observing
@@ -203,6 +196,5 @@ public actor ComfyClient {
     if wasConnected { emit(.disconnected(.requested)) }
     eventHub.finish()
     stateHub.finish()
-    try? await httpClient.shutdown()
   }
 }

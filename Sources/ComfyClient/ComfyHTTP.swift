@@ -1,10 +1,9 @@
-import AsyncHTTPClient
+import FaultlineHTTP
 import Foundation
-import NIOCore
 
-/// The ComfyUI HTTP routes the client uses, on one shared `HTTPClient`.
+/// The ComfyUI HTTP routes the client uses.
 struct ComfyHTTP: Sendable {
-  let client: HTTPClient
+  let requester: HTTPRequester
   let baseURL: URL
   let timeout: Duration
 
@@ -25,20 +24,12 @@ struct ComfyHTTP: Sendable {
   ) async throws(ComfyClientError) -> Response {
     let deadline = timeout ?? self.timeout
     let url = baseURL.absoluteString.trimmingSuffix("/") + path
-    var request = HTTPClientRequest(url: url)
-    switch method {
-    case .GET: request.method = .GET
-    case .POST: request.method = .POST
-    }
-    if let body {
-      request.headers.add(name: "Content-Type", value: "application/json")
-      request.body = .bytes(ByteBuffer(string: body.jsonText))
-    }
     do {
-      let response = try await client.execute(
-        request, timeout: .nanoseconds(Int64(deadline.seconds * 1e9)))
-      let buffer = try await response.body.collect(upTo: 64 << 20)
-      return Response(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+      let response = try await requester.send(
+        method == .GET ? .GET : .POST, url,
+        headers: body == nil ? [] : [("Content-Type", "application/json")],
+        body: body.map { Array($0.jsonText.utf8) }, timeout: deadline)
+      return Response(status: response.status, body: response.body)
     } catch {
       throw .requestFailed(method: method.rawValue, path: path, reason: "\(error)")
     }

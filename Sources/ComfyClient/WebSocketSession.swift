@@ -1,5 +1,5 @@
+import FaultlineHTTP
 import FaultlineLocking
-import HummingbirdWSClient
 import Logging
 import NIOCore
 
@@ -42,16 +42,16 @@ final class WebSocketSession: Sendable {
   /// Connects and runs until the socket is closed. Returns when the socket is gone.
   func run() async {
     let liveness = configuration.liveness
-    var socketConfiguration = WebSocketClientConfiguration(
+    let options = WebSocketClientOptions(
       maxFrameSize: configuration.maxMessageSize,
       closeTimeout: liveness.closeTimeout,
-      autoPing: liveness.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled
+      autoPing: liveness.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
+      connectTimeout: liveness.connectTimeout
     )
-    socketConfiguration.ignoreUncleanSSLShutdownErrors = true
     do {
-      let closeFrame = try await WebSocketClient.connect(
+      let closeFrame = try await WebSocketConnector.connect(
         url: url,
-        configuration: socketConfiguration,
+        options: options,
         eventLoopGroup: eventLoopGroup,
         logger: configuration.logger
       ) { inbound, outbound, _ in

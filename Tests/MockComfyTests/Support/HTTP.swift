@@ -1,8 +1,6 @@
-import AsyncHTTPClient
+import FaultlineHTTP
 import Foundation
 import MockComfy
-import NIOCore
-import NIOHTTP1
 
 /// A minimal HTTP client for the tests: status, body bytes and the body parsed as JSON when it is JSON.
 struct HTTPReply: Sendable {
@@ -21,14 +19,10 @@ enum HTTP {
   static func request(
     _ method: HTTPMethod, _ url: String, body: [UInt8]? = nil, headers: [(String, String)] = []
   ) async throws -> HTTPReply {
-    var request = HTTPClientRequest(url: url)
-    request.method = method
-    for (name, value) in headers { request.headers.add(name: name, value: value) }
-    if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-    let buffer = try await response.body.collect(upTo: 64 << 20)
+    let response = try await HTTPRequester().send(
+      method, url, headers: headers, body: body, timeout: .seconds(10))
     return HTTPReply(
-      status: Int(response.status.code), body: Array(buffer.readableBytesView),
+      status: response.status, body: response.body,
       headers: response.headers.map { ($0.name, $0.value) })
   }
 

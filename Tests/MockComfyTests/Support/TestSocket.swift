@@ -1,5 +1,5 @@
+import FaultlineHTTP
 import Foundation
-import HummingbirdWSClient
 import Logging
 import MockComfy
 import NIOCore
@@ -35,8 +35,8 @@ final class TestSocket: Sendable {
     var logger = Logger(label: "test-socket")
     logger.logLevel = .critical
     run = Task {
-      let frame = try? await WebSocketClient.connect(
-        url: url, configuration: .init(maxFrameSize: 1 << 22), logger: logger
+      let frame = try? await WebSocketConnector.connect(
+        url: url, options: .init(maxFrameSize: 1 << 22), logger: logger
       ) {
         inbound, outbound, _ in
         try await withThrowingTaskGroup(of: Void.self) { group in

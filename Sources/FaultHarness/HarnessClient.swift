@@ -12,7 +12,8 @@ extension ComfyClientConfiguration {
     pingInterval: Duration? = .milliseconds(250),
     silenceTimeout: Duration? = .milliseconds(1500),
     baseDelay: Duration = .milliseconds(100),
-    maxDelay: Duration = .seconds(1)
+    maxDelay: Duration = .seconds(1),
+    connectTimeout: Duration = .seconds(3)
   ) -> ComfyClientConfiguration {
     var configuration = ComfyClientConfiguration(
       baseURL: baseURL,
@@ -24,7 +25,7 @@ extension ComfyClientConfiguration {
       // costs recovery nothing.
       liveness: .init(
         pingInterval: pingInterval, silenceTimeout: silenceTimeout,
-        connectTimeout: .seconds(3), closeTimeout: .milliseconds(500)),
+        connectTimeout: connectTimeout, closeTimeout: .milliseconds(500)),
       healthCheck: .init(attempts: 5, delay: .milliseconds(100)),
       requestTimeout: .seconds(3)
     )

@@ -83,10 +83,21 @@ public struct HTTPRequester: Sendable {
     do {
       outcome = try await withTaskCancellationHandler {
         try await channel.executeThenClose { inbound, outbound in
-          try await outbound.write(.head(request))
-          if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-          try await outbound.write(.end(nil))
-          return try await Self.readResponse(inbound, url: url, limit: limit)
+          // A server may answer and close before it has read the whole request (an early 413,
+          // or one that answers the head alone), and the close can reach the channel before our
+          // last write: what it sent still counts, so a failed write matters only when no
+          // complete response came back.
+          var writeFailure: (any Error)?
+          do {
+            try await outbound.write(.head(request))
+            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            try await outbound.write(.end(nil))
+          } catch {
+            writeFailure = error
+          }
+          let response = try await Self.readResponse(inbound, url: url, limit: limit)
+          if case .failure(.incompleteResponse) = response, let writeFailure { throw writeFailure }
+          return response
         }
       } onCancel: {
         channel.channel.close(promise: nil)

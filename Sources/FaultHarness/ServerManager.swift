@@ -112,10 +112,13 @@ public actor ServerManager {
     return status
   }
 
-  /// SIGSTOP: the process freezes with its sockets open, so clients see a silent server.
-  public func pause(port: Int) throws {
+  /// SIGSTOP: the process freezes with its sockets open, so clients see a silent server. Returns
+  /// once every thread has stopped, so nothing is answered after it returns.
+  public func pause(port: Int) async throws {
     let server = try managed(port)
     guard server.process.signal(SIGSTOP) else { throw ServerManagerError.noServer(port: port) }
+    // A machine too loaded to stop it within the wait still stops it soon after: not an error.
+    _ = await server.process.waitUntilStopped()
   }
 
   /// SIGCONT: a paused server carries on where it stopped.

@@ -1,4 +1,5 @@
 import ChildProcess
+import Foundation
 import ProxyControl
 
 /// The control API's `/faultline/servers` routes drive a `ServerManager`: the same start, stop,
@@ -52,6 +53,32 @@ extension ServerManager: ServerLifeControl {
   public func serverStatus(port: Int) throws -> ServerStatus {
     guard let server = server(port: port) else { throw ServerLifeError.notFound(port: port) }
     return status(of: server)
+  }
+
+  public func armServer(
+    port: Int, action: ServerAction, at moment: ServerMoment, timeout: Duration
+  ) async throws -> ServerStatus {
+    let status = try serverStatus(port: port)
+    Task {
+      do {
+        try await waitFor(moment, port: port, timeout: timeout)
+        switch action {
+        case .stop: try await stop(port: port)
+        case .kill: try await kill(port: port)
+        case .pause: try pause(port: port)
+        case .restart(let delay, let method):
+          try await restart(
+            port: port, after: delay, stopping: method == .kill ? .kill : .terminate)
+        }
+      } catch {
+        // Nobody waits for an armed action: its failure goes where `up` reports.
+        FileHandle.standardError.write(
+          Data(
+            "faultline: the armed \(action.name) of the server on port \(port) failed: \(error)\n"
+              .utf8))
+      }
+    }
+    return status
   }
 
   private func status(of server: ServerInstance) -> ServerStatus {

@@ -16,6 +16,11 @@ public actor ServerManager {
   public nonisolated let options: MockServerOptions
   /// Where every server of this manager keeps its input, output and temp files.
   public nonisolated let outputDirectory: URL
+  /// The event file every server of this manager appends to (`faultline mock --events`): their
+  /// sessions, messages and requests, each line with the server's pid.
+  public nonisolated var eventsPath: String {
+    outputDirectory.appendingPathComponent("server-events.jsonl").path
+  }
   private var servers: [Int: ServerInstance] = [:]
   /// Ports whose server was paused and not resumed since.
   private var paused: Set<Int> = []
@@ -70,7 +75,8 @@ public actor ServerManager {
     while true {
       let child = try ManagedChild(
         executable: FaultlineExecutable.url,
-        arguments: options.arguments(port: port, outputDirectory: outputDirectory.path))
+        arguments: options.arguments(port: port, outputDirectory: outputDirectory.path)
+          + ["--events", eventsPath])
       do {
         let ready = try await child.waitForReadyLine(timeout: options.readyTimeout)
         guard let boundPort = ready.integer("port") else {

@@ -15,7 +15,8 @@ struct CompareCommand: AsyncParsableCommand {
       Without --client the client is Faultline's reference ComfyClient; with --client CMD, CMD is run
       (through /bin/sh) per run with the proxy's URL in place of {url} and in COMFY_URL, and measured
       from outside (docs/other-languages.md).
-      Scenarios: \(RecoveryScenario.all.map(\.name).joined(separator: ", ")).
+      Scenarios: \(RecoveryScenario.all.map(\.name).joined(separator: ", ")); at a protocol
+      moment, by name only: \(RecoveryScenario.atMoments.map(\.name).joined(separator: ", ")).
       Exit status 1 when a run did not recover; 2 when the comparison could not run (bad scenario
       name, a client that does not start or never connects, a server or proxy that cannot start).
       """

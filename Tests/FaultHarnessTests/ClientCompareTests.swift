@@ -23,7 +23,8 @@ import Testing
     let command =
       "python3 \(Self.scriptedClient) --silence-timeout 1 --reconnect-delay 0.8 --prompt --check {url}"
     let (status, compare) = try await runCompare([
-      "--client", command, "--scenarios", "sigkill,half-open", "--runs", "1", "--out",
+      "--client", command, "--scenarios", "sigkill,half-open,sigkill-at-node", "--runs", "1",
+      "--out",
       directory.path,
     ])
     #expect(status == .exited(code: 0), "\(compare.standardOutput)\n\(compare.standardError)")
@@ -31,7 +32,7 @@ import Testing
       ClientReport.self,
       from: Data(contentsOf: directory.appendingPathComponent("report.json")))
     #expect(report.command == command)
-    #expect(report.scenarios.map(\.scenario.name) == ["sigkill", "half-open"])
+    #expect(report.scenarios.map(\.scenario.name) == ["sigkill", "half-open", "sigkill-at-node"])
 
     let sigkill = try #require(report.measurements.first { $0.scenario == "sigkill" })
     #expect(sigkill.verdict == .recovered, "\(sigkill)")
@@ -59,10 +60,20 @@ import Testing
     let halfOpenAttempt = try #require(halfOpen.newConnectionAfter, "\(halfOpen)")
     #expect((silent + 0.7...silent + 1.5).contains(halfOpenAttempt), "\(halfOpen)")
 
+    // Killed the moment node 8 started: its `executing` is the server's last word before it.
+    let atNode = try #require(report.measurements.first { $0.scenario == "sigkill-at-node" })
+    #expect(atNode.verdict == .recovered, "\(atNode)")
+    #expect(atNode.inFlightPrompt == "lost", "\(atNode)")
+    let lastWord = atNode.timeline.last {
+      $0.source == .server && $0.kind == "message" && $0.time < atNode.failedAt
+    }
+    #expect(
+      lastWord?.detail == "executing" && lastWord?.node == "8", "\(String(describing: lastWord))")
+
     let html = try String(
       contentsOf: directory.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(html.contains("<svg") && html.contains("data-scenario=\"half-open\""))
-    #expect(compare.standardError.contains("[2/2] half-open run 1"), "\(compare.standardError)")
+    #expect(compare.standardError.contains("[2/3] half-open run 1"), "\(compare.standardError)")
   }
 
   @Test func aClientThatNeverNoticesAHalfOpenConnectionIsReportedSo() async throws {

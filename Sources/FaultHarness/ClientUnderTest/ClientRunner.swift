@@ -76,21 +76,18 @@ public struct ClientRunner: Sendable {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "faultline-client-run-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let eventsPath = directory.appendingPathComponent("server-events.jsonl").path
-    var options = mockOptions
-    options.extraArguments += ["--events", eventsPath]
     let servers: ServerManager
     let proxies: ProxyManager
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      servers = try ServerManager(options: options, parentDirectory: directory)
+      servers = try ServerManager(options: mockOptions, parentDirectory: directory)
       proxies = try ProxyManager(seed: seed &+ UInt64(run))
     } catch {
       throw .serverFailed("cannot set up the run: \(error)")
     }
     do {
       let measurement = try await measure(
-        scenario, run: run, servers: servers, proxies: proxies, eventsPath: eventsPath)
+        scenario, run: run, servers: servers, proxies: proxies, eventsPath: servers.eventsPath)
       await servers.stopAll()
       await proxies.shutdown()
       return measurement
@@ -171,6 +168,15 @@ public struct ClientRunner: Sendable {
     }
     let (noticeStream, noticeContinuation) = AsyncStream<ComfyEvent>.makeStream()
     let notices = EventTracker(noticeStream)
+    let context = FailureContext(
+      servers: servers, serverPort: serverPort, proxies: proxies, clock: ScenarioClock(),
+      events: notices)
+    var error: String?
+    do {
+      try await scenario.moment?(context)
+    } catch let failure {
+      error = "the moment never came: \(failure)"
+    }
     let failedAt = observer.now()
     let noticeTask = Task {
       while !Task.isCancelled {
@@ -186,12 +192,8 @@ public struct ClientRunner: Sendable {
       }
       noticeContinuation.finish()
     }
-    var error: String?
     do {
-      try await scenario.inject(
-        FailureContext(
-          servers: servers, serverPort: serverPort, proxies: proxies, clock: ScenarioClock(),
-          events: notices))
+      if error == nil { try await scenario.inject(context) }
     } catch let failure {
       error = "the failure could not be injected: \(failure)"
     }

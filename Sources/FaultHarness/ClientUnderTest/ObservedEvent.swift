@@ -24,10 +24,12 @@ public struct ObservedEvent: Sendable, Codable, Equatable {
   public var node: String?
   /// The server process that saw it, for server events.
   public var pid: Int?
+  /// Every client a message went to (a broadcast goes to several).
+  public var recipients: [String]?
 
   public init(
     time: Double, source: Source, kind: String, clientID: String? = nil, detail: String? = nil,
-    promptID: String? = nil, node: String? = nil, pid: Int? = nil
+    promptID: String? = nil, node: String? = nil, pid: Int? = nil, recipients: [String]? = nil
   ) {
     self.time = time
     self.source = source
@@ -37,5 +39,6 @@ public struct ObservedEvent: Sendable, Codable, Equatable {
     self.promptID = promptID
     self.node = node
     self.pid = pid
+    self.recipients = recipients
   }
 }

@@ -10,15 +10,13 @@ public final class OutsideObserver: Sendable {
   public let origin: Int
   private let engine: ProxyEngine
   private let proxyName: String
-  private let eventsPath: String
+  private let serverEvents: ServerEventReader
   private let client: Locked<ClientProcess?> = Locked(nil)
   private let state = Locked(State())
   private let task = Locked<Task<Void, Never>?>(nil)
 
   private struct State {
     var events: [ObservedEvent] = []
-    var fileOffset: UInt64 = 0
-    var partialFileLine = Data()
     var stdoutConsumed = 0
     var connectionsTotal: UInt64 = 0
     var connectionsOpen = 0
@@ -31,7 +29,7 @@ public final class OutsideObserver: Sendable {
     origin = MonotonicTime.nanoseconds()
     self.engine = engine
     self.proxyName = proxyName
-    self.eventsPath = eventsPath
+    serverEvents = ServerEventReader(path: eventsPath, origin: origin)
   }
 
   /// Starts polling in the background.
@@ -93,53 +91,10 @@ public final class OutsideObserver: Sendable {
       found += Array(
         repeating: ObservedEvent(time: at, source: .proxy, kind: "tcp_close"), count: closed)
     }
-    found += readServerEvents()
+    found += serverEvents.readNew()
     found += readClientLines(at: at)
     guard !found.isEmpty else { return }
     state.withLock { $0.events += found }
-  }
-
-  private func readServerEvents() -> [ObservedEvent] {
-    guard let handle = FileHandle(forReadingAtPath: eventsPath) else { return [] }
-    defer { try? handle.close() }
-    let offset = state.withLock { $0.fileOffset }
-    guard (try? handle.seek(toOffset: offset)) != nil,
-      let data = try? handle.readToEnd(), !data.isEmpty
-    else { return [] }
-    let lines = state.withLock { state -> [Data] in
-      state.fileOffset = offset + UInt64(data.count)
-      var buffer = state.partialFileLine + data
-      var lines: [Data] = []
-      while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-        lines.append(buffer[buffer.startIndex..<newline])
-        buffer = buffer[buffer.index(after: newline)...]
-      }
-      state.partialFileLine = Data(buffer)
-      return lines
-    }
-    return lines.compactMap(serverEvent)
-  }
-
-  private func serverEvent(_ line: Data) -> ObservedEvent? {
-    guard let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],
-      let kind = object["event"] as? String, let nanoseconds = object["time_ns"] as? Int
-    else { return nil }
-    let time = Double(nanoseconds - origin) / 1e9
-    let pid = object["pid"] as? Int
-    switch kind {
-    case "http":
-      let text = "\(object["method"] ?? "?") \(object["path"] ?? "?") \(object["status"] ?? "?")"
-      return ObservedEvent(time: time, source: .server, kind: kind, detail: text, pid: pid)
-    case "message":
-      let recipients = object["to"] as? [String] ?? []
-      return ObservedEvent(
-        time: time, source: .server, kind: kind,
-        clientID: recipients.count == 1 ? recipients[0] : nil, detail: object["type"] as? String,
-        promptID: object["prompt_id"] as? String, node: object["node"] as? String, pid: pid)
-    default:
-      return ObservedEvent(
-        time: time, source: .server, kind: kind, clientID: object["client_id"] as? String, pid: pid)
-    }
   }
 
   /// Complete lines the client printed since the last read that are JSON objects with an `event`.

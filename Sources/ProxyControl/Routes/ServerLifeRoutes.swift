@@ -38,18 +38,27 @@ struct ServerLifeRoutes: Sendable {
           try await servers.stopServer(port: port)
         })
     }
-    let actions: [(String, @Sendable (any ServerLifeControl, Int) async throws -> ServerStatus)] = [
-      ("stop", { try await $0.stopServer(port: $1) }),
-      ("kill", { try await $0.killServer(port: $1) }),
-      ("pause", { try await $0.pauseServer(port: $1) }),
-      ("resume", { try await $0.resumeServer(port: $1) }),
+    let actions: [(ServerAction?, String)] = [
+      (.stop, "stop"), (.kill, "kill"), (.pause, "pause"), (nil, "resume"),
     ]
-    for (name, action) in actions {
-      router.post("/faultline/servers/:port/\(name)") { _, context in
+    for (action, name) in actions {
+      router.post("/faultline/servers/:port/\(name)") { request, context in
         let port = try port(context)
-        let servers = self.servers
+        var fields = try await object(of: request)
+        let when = action == nil ? nil : try moment(&fields)
+        try fields.rejectUnknownFields(allowed: action == nil ? [] : ["when"])
+        if let action, let when {
+          return try await arm(port, action, when)
+        }
         return try JSONResponse.make(
-          try await mapped { try await action(servers, port) })
+          try await mapped {
+            switch action {
+            case .stop: try await servers.stopServer(port: port)
+            case .kill: try await servers.killServer(port: port)
+            case .pause: try await servers.pauseServer(port: port)
+            default: try await servers.resumeServer(port: port)
+            }
+          })
       }
     }
     router.post("/faultline/servers/:port/restart") { request, context in
@@ -57,12 +66,59 @@ struct ServerLifeRoutes: Sendable {
       var fields = try await object(of: request)
       let delay = try fields.duration("delay_ms") ?? .zero
       let method = try fields.choice("method", of: ServerStopMethod.allCases) ?? .terminate
-      try fields.rejectUnknownFields(allowed: ["delay_ms", "method"])
+      let when = try moment(&fields)
+      try fields.rejectUnknownFields(allowed: ["delay_ms", "method", "when"])
+      if let when {
+        return try await arm(port, .restart(delay: delay, stopping: method), when)
+      }
       return try JSONResponse.make(
         try await mapped {
           try await servers.restartServer(port: port, delay: delay, stopping: method)
         })
     }
+  }
+
+  /// Arms the action and answers 202 at once: `{"armed": {"action", "when"}, "server": status}`.
+  private func arm(_ port: Int, _ action: ServerAction, _ when: (ServerMoment, Duration))
+    async throws -> Response
+  {
+    let status = try await mapped {
+      try await servers.armServer(port: port, action: action, at: when.0, timeout: when.1)
+    }
+    return try JSONResponse.make(
+      ArmedAnswer(
+        armed: .init(
+          action: action.name, when: when.0.description, timeoutMs: Int(when.1 / .milliseconds(1))),
+        server: status),
+      status: .accepted)
+  }
+
+  /// `when`: `{"node": ID}`, `{"messages": N, "client_id": ID?}`, `{"queued": true}` or
+  /// `{"after_ms": N}`, each with an optional `timeout_ms` (60 s by default).
+  private func moment(_ fields: inout FieldReader) throws -> (ServerMoment, Duration)? {
+    guard let value = fields.value("when") else { return nil }
+    guard let members = value.objectValue else {
+      throw fields.invalid("when", value, "an object such as {\"node\": \"3\"}")
+    }
+    var when = FieldReader(members, path: "when.")
+    let timeout = try when.duration("timeout_ms") ?? .seconds(60)
+    let moment: ServerMoment
+    if let node = try when.string("node") {
+      moment = .nodeStarts(node)
+    } else if let count = try when.count("messages", in: 1...Int(Int32.max)) {
+      moment = .messages(count, clientID: try when.string("client_id"))
+    } else if try when.bool("queued") == true {
+      moment = .promptQueued
+    } else if let delay = try when.duration("after_ms") {
+      moment = .after(delay)
+    } else {
+      throw ControlError.badRequest(
+        "when: expected one of node, messages, queued, after_ms")
+    }
+    try when.rejectUnknownFields(allowed: [
+      "node", "messages", "client_id", "queued", "after_ms", "timeout_ms",
+    ])
+    return (moment, timeout)
   }
 
   /// The body as an object; an empty body is an empty object (every field is optional).
@@ -100,4 +156,21 @@ struct ServerLifeRoutes: Sendable {
       }
     }
   }
+}
+
+/// The answer to an armed action.
+struct ArmedAnswer: Encodable, Sendable {
+  struct Armed: Encodable, Sendable {
+    var action: String
+    var when: String
+    var timeoutMs: Int
+
+    enum CodingKeys: String, CodingKey {
+      case action, when
+      case timeoutMs = "timeout_ms"
+    }
+  }
+
+  var armed: Armed
+  var server: ServerStatus
 }

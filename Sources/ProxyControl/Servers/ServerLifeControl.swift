@@ -22,6 +22,10 @@ public protocol ServerLifeControl: Sendable {
   func serverStatuses() async -> [ServerStatus]
   /// One server.
   func serverStatus(port: Int) async throws -> ServerStatus
+  /// Arms `action` for `moment` on the server on `port` and returns at once; the action happens
+  /// when the moment comes (or is given up after `timeout`).
+  func armServer(port: Int, action: ServerAction, at moment: ServerMoment, timeout: Duration)
+    async throws -> ServerStatus
 }
 
 /// How a restart ends the old process.

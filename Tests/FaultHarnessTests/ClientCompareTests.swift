@@ -73,6 +73,15 @@ import Testing
     let html = try String(
       contentsOf: directory.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(html.contains("<svg") && html.contains("data-scenario=\"half-open\""))
+    #expect(
+      !html.contains("<script") && !html.contains("src=") && !html.contains("href="),
+      "one self-contained file, readable offline")
+    // Rendered by a real browser: the bars of both figures are on the screen.
+    let shot = try await HeadlessChromium.screenshot(
+      of: directory.appendingPathComponent("report.html"), in: directory)
+    let colours = try await PNGColours.count(in: shot, ["#e69f00", "#0072b2"])
+    #expect(colours["#e69f00", default: 0] > 200, "noticed bars: \(colours)")
+    #expect(colours["#0072b2", default: 0] > 200, "reconnected bars: \(colours)")
     #expect(compare.standardError.contains("[2/3] half-open run 1"), "\(compare.standardError)")
   }
 
@@ -156,5 +165,44 @@ func processRunning(withArgument argument: String) -> Bool {
     else { return false }
     return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == argument }
       && isAlive(Int(entry) ?? 0)
+  }
+}
+
+/// Renders a page with Debian's `chromium` in headless mode (scripts/setup installs it).
+enum HeadlessChromium {
+  static func screenshot(of page: URL, in directory: URL) async throws -> URL {
+    let executable = URL(fileURLWithPath: "/usr/bin/chromium")
+    try #require(
+      FileManager.default.isExecutableFile(atPath: executable.path),
+      "chromium is not installed: run scripts/setup (it installs Debian's chromium package)")
+    let shot = directory.appendingPathComponent("report.png")
+    let browser = try ManagedChild(
+      executable: executable,
+      arguments: [
+        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        "--user-data-dir=\(directory.appendingPathComponent("chromium-profile").path)",
+        "--screenshot=\(shot.path)", "--window-size=1400,1400", page.absoluteString,
+      ])
+    let status = await browser.waitForCompletion(timeout: .seconds(60))
+    if status == nil { await browser.terminate(grace: .seconds(1)) }
+    try #require(
+      status == .exited(code: 0) && FileManager.default.fileExists(atPath: shot.path),
+      "chromium: \(String(describing: status)) \(browser.standardError)")
+    return shot
+  }
+}
+
+/// Pixels of given colours in a PNG, counted by Tests/interop/png_colours.py.
+enum PNGColours {
+  static func count(in png: URL, _ colours: [String]) async throws -> [String: Int] {
+    let script = ClientCompareTests.repositoryRoot.appendingPathComponent(
+      "Tests/interop/png_colours.py")
+    let counter = try ManagedChild(
+      executable: URL(fileURLWithPath: "/usr/bin/env"),
+      arguments: ["python3", script.path, png.path] + colours)
+    let status = await counter.waitForCompletion(timeout: .seconds(60))
+    try #require(status == .exited(code: 0), "png_colours.py: \(counter.standardError)")
+    let object = try JSONSerialization.jsonObject(with: Data(counter.standardOutput.utf8))
+    return (object as? [String: Any])?["colours"] as? [String: Int] ?? [:]
   }
 }

@@ -16,12 +16,22 @@ extension ClientMeasurement {
     let verdict: Verdict =
       recoveredAt != nil ? .recovered : notice != nil ? .noticedNotRecovered : .didNotNotice
     // The prompt running at the failure: the last one started and not finished before it.
-    let started = before.filter(ClientRunner.isPromptStart).compactMap(\.promptID)
-    let finishedBefore = Set(before.filter(isPromptEnd).compactMap(\.promptID))
-    let running = started.last { !finishedBefore.contains($0) }
+    let running = runningPrompt(before)?.promptID
     let inFlight: String
     if let running {
-      inFlight = after.contains { isPromptEnd($0) && $0.promptID == running } ? "completed" : "lost"
+      let end = after.first { isPromptEnd($0) && $0.promptID == running }?.detail
+      switch end {
+      case "execution_success": inFlight = "completed"
+      case "execution_error": inFlight = "failed"
+      case "execution_interrupted": inFlight = "interrupted"
+      default:
+        // Lost when its server is gone (a new process answers); else it was still running when
+        // the watch ended.
+        let ranOn = runningPrompt(before)?.pid
+        inFlight =
+          after.contains { $0.source == .server && $0.pid != nil && $0.pid != ranOn }
+          ? "lost" : "unfinished"
+      }
     } else {
       inFlight = "none"
     }
@@ -66,7 +76,18 @@ extension ClientMeasurement {
       })
   }
 
-  private static func isPromptEnd(_ event: ObservedEvent) -> Bool {
+  /// The prompt started and not finished in `events`, the last such, with the server's pid.
+  static func runningPrompt(_ events: [ObservedEvent]) -> (promptID: String, pid: Int?)? {
+    let finished = Set(events.filter(isPromptEnd).compactMap(\.promptID))
+    guard
+      let start = events.last(where: {
+        ClientRunner.isPromptStart($0) && !finished.contains($0.promptID ?? "")
+      }), let promptID = start.promptID
+    else { return nil }
+    return (promptID, start.pid)
+  }
+
+  static func isPromptEnd(_ event: ObservedEvent) -> Bool {
     event.source == .server && event.kind == "message"
       && (event.detail == "execution_success" || event.detail == "execution_error"
         || event.detail == "execution_interrupted")

@@ -44,8 +44,9 @@ public struct ClientMeasurement: Sendable, Codable, Equatable {
   public var promptsSubmittedAfter: Int
   public var promptsCompletedBefore: Int
   public var promptsCompletedAfter: Int
-  /// What became of the prompt running when the failure began: `completed`, `lost`, or `none`
-  /// (no prompt was running).
+  /// What became of the prompt running when the failure began: `completed`, `failed`,
+  /// `interrupted` (the server said so), `lost` (its server process is gone), `unfinished` (still
+  /// running when the watch ended), or `none` (no prompt was running).
   public var inFlightPrompt: String
   /// `GET /history...` and `GET /queue` requests after the failure began: how a client finds out
   /// what happened to its prompts.

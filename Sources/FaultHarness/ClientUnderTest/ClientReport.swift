@@ -40,6 +40,7 @@ public struct ClientScenarioSummary: Sendable, Codable, Equatable {
   public var noticedAfter: Spread
   public var reconnectedAfter: Spread
   public var restoredAfter: Spread
+  /// Runs whose running prompt failed, was interrupted or was lost.
   public var promptsLost: Int
   public var historyReads: Int
   public var queueReads: Int
@@ -82,7 +83,10 @@ public struct ClientReport: Sendable, Codable, Equatable {
         noticedAfter: Spread(mine.compactMap(\.noticedAfter)),
         reconnectedAfter: Spread(mine.compactMap(\.reconnectedAfter)),
         restoredAfter: Spread(mine.compactMap(\.restoredAfter)),
-        promptsLost: mine.filter { $0.inFlightPrompt == "lost" }.count,
+        promptsLost: mine.filter {
+          !["completed", "none", "unfinished"].contains($0.inFlightPrompt)
+        }
+        .count,
         historyReads: mine.map(\.historyReadsAfter).reduce(0, +),
         queueReads: mine.map(\.queueReadsAfter).reduce(0, +))
     }

@@ -208,6 +208,21 @@ public struct ClientRunner: Sendable {
       }
       try? await Task.sleep(for: .milliseconds(10))
     }
+    // The prompt that ran at the failure gets its chance to finish (or its server is replaced).
+    if let running = ClientMeasurement.runningPrompt(
+      observer.events.filter { $0.time < failedAt })
+    {
+      let limit = observer.now() + promptDeadline.inSeconds
+      while observer.now() < limit {
+        let after = observer.events.filter { $0.time >= failedAt && $0.source == .server }
+        if after.contains(where: {
+          ClientMeasurement.isPromptEnd($0) && $0.promptID == running.promptID
+        }) || after.contains(where: { $0.pid != nil && $0.pid != running.pid }) {
+          break
+        }
+        try? await Task.sleep(for: .milliseconds(10))
+      }
+    }
     try? await Task.sleep(for: settleTime)
     let exit = client.exitStatus
     return ClientMeasurement.make(

@@ -28,7 +28,7 @@ struct CompareCommand: AsyncParsableCommand {
   @Option(help: "Write the report as JSON to this file.")
   var json: String?
 
-  @Option(help: "Write report.json and report.html (with --client) into this directory.")
+  @Option(help: "Write report.json and report.html into this directory.")
   var out: String?
 
   @Option(help: "Comma-separated scenario names (default: all).")
@@ -84,7 +84,9 @@ struct CompareCommand: AsyncParsableCommand {
     }
     let report = await runner.run(selected)
     Console.out(report.table() + "\n")
-    writeReports(json: try report.jsonData(), html: nil)
+    writeReports(
+      json: try report.jsonData(), html: ClientReport(reference: report, scenarios: selected).html()
+    )
     if !report.allRecovered { throw ExitCode(1) }
   }
 

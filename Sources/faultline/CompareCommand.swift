@@ -55,6 +55,12 @@ struct CompareCommand: AsyncParsableCommand {
   @Option(help: "With --client: how long after the failure's end a reconnect may come, e.g. 15s.")
   var recoveryDeadline = "15s"
 
+  @Option(
+    help:
+      "With --client: how long to wait for a prompt of the client's to run before injecting the failure anyway, e.g. 10s (0s: do not wait)."
+  )
+  var promptWait = "10s"
+
   func validate() throws {
     guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
     for (value, option) in [(proxyPort, "--proxy-port"), (serverPort, "--server-port")]
@@ -93,16 +99,28 @@ struct CompareCommand: AsyncParsableCommand {
   private func compare(client command: String, _ selected: [RecoveryScenario]) async throws {
     let connect: Duration
     let recovery: Duration
+    let promptDeadline: Duration
     do {
       connect = try parseDuration(connectTimeout, option: "--connect-timeout")
       recovery = try parseDuration(recoveryDeadline, option: "--recovery-deadline")
+      promptDeadline = try parseDuration(promptWait, option: "--prompt-wait")
     } catch {
       fail("\(error)")
     }
     let total = selected.count * runs
+    // The client runs in a process group of its own, out of reach of the terminal's Ctrl-C.
+    let interrupt = SignalWaiter(signals: [SIGINT, SIGTERM, SIGHUP])
+    let guardian = Task {
+      let reason = await interrupt.wait()
+      guard !Task.isCancelled else { return }
+      Console.err("faultline compare: \(reason), stopping the client\n")
+      ClientProcess.stopEveryClient()
+      Foundation.exit(130)
+    }
+    defer { guardian.cancel() }
     let runner = ClientRunner(
       command: command, runs: runs, seed: seed, proxyPort: proxyPort, serverPort: serverPort,
-      connectDeadline: connect, recoveryDeadline: recovery
+      connectDeadline: connect, promptDeadline: promptDeadline, recoveryDeadline: recovery
     ) { run in
       var parts = [run.verdict.rawValue]
       if let noticed = run.noticedAfter {

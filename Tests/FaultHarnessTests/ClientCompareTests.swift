@@ -138,6 +138,23 @@ import Testing
     }
   }
 
+  @Test func aSignalToCompareStopsTheClientToo() async throws {
+    // The client has a process group of its own, so the terminal's Ctrl-C does not reach it.
+    let compare = try ManagedChild(
+      executable: FaultlineExecutable.url,
+      arguments: [
+        "compare", "--client", "sleep 61.5151", "--connect-timeout", "60s", "--scenarios",
+        "sigkill",
+      ])
+    defer { compare.signal(SIGKILL) }
+    try await pollUntil("the client running", timeout: .seconds(30)) {
+      processRunning(withArgument: "61.5151")
+    }
+    compare.signal(SIGINT)
+    #expect(await compare.waitForExit(timeout: .seconds(15)) == .exited(code: 130))
+    #expect(!processRunning(withArgument: "61.5151"), "the client's group went with it")
+  }
+
   private func runCompare(_ arguments: [String]) async throws -> (
     ChildProcess.ExitStatus?, ManagedChild
   ) {

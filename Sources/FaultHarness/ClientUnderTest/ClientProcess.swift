@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultlineLocking
 import Foundation
 
 #if canImport(Glibc)
@@ -24,6 +25,26 @@ public final class ClientProcess: Sendable {
       executable: URL(fileURLWithPath: "/bin/sh"),
       arguments: ["-c", command.replacingOccurrences(of: "{url}", with: url)],
       environment: environment, newProcessGroup: true)
+    let group = child.pid
+    Self.liveGroups.withLock { _ = $0.insert(group) }
+  }
+
+  /// The process groups of clients not stopped yet.
+  private static let liveGroups = Locked<Set<pid_t>>([])
+
+  /// Ends every client still running (SIGTERM to its group, SIGKILL a second later), for a
+  /// process about to exit on a signal: a client in its own group gets no Ctrl-C of its own.
+  public static func stopEveryClient() {
+    let groups = liveGroups.withLock { groups in
+      defer { groups.removeAll() }
+      return groups
+    }
+    for group in groups { kill(-group, SIGTERM) }
+    let deadline = ContinuousClock.now.advanced(by: .seconds(1))
+    while groups.contains(where: { kill(-$0, 0) == 0 }), ContinuousClock.now < deadline {
+      usleep(10_000)
+    }
+    for group in groups { kill(-group, SIGKILL) }
   }
 
   /// Everything the client printed on standard output so far.
@@ -54,6 +75,8 @@ public final class ClientProcess: Sendable {
       }
       child.signalGroup(SIGKILL)
     }
+    let group = child.pid
+    Self.liveGroups.withLock { _ = $0.remove(group) }
     return status
   }
 }

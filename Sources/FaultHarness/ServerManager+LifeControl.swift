@@ -81,6 +81,23 @@ extension ServerManager: ServerLifeControl {
     return status
   }
 
+  public nonisolated func serverEvents(after offset: Int) async -> ServerEvents {
+    guard let handle = FileHandle(forReadingAtPath: eventsPath) else {
+      return ServerEvents(events: [], next: offset)
+    }
+    defer { try? handle.close() }
+    guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
+      let data = try? handle.readToEnd(),
+      let end = data.lastIndex(of: UInt8(ascii: "\n"))
+    else { return ServerEvents(events: [], next: offset) }
+    // Only whole lines: a line being written now comes with the next page.
+    let complete = data[data.startIndex...end]
+    let events = complete.split(separator: UInt8(ascii: "\n")).compactMap {
+      try? JSONDecoder().decode(JSONValue.self, from: Data($0))
+    }
+    return ServerEvents(events: events, next: offset + complete.count)
+  }
+
   private func status(of server: ServerInstance) -> ServerStatus {
     ServerStatus(
       port: server.port, pid: server.pid, running: server.process.isRunning,

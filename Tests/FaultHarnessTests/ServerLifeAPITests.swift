@@ -90,6 +90,35 @@ import Testing
     }
   }
 
+  @Test func theServersEventsArePagedOverHTTP() async throws {
+    try await withUp { api, ready in
+      let proxy = try #require(URL(string: ready.string("proxy") ?? "")?.port)
+      #expect(try await HTTPProbe.request("GET", "/queue", port: proxy).status == 200)
+      var next = 0
+      var seen: [[String: Any]] = []
+      try await pollUntil("the request in the servers' events", timeout: .seconds(10)) {
+        guard
+          let page = try? await HTTPProbe.request(
+            "GET", "/faultline/servers/events?after=\(next)", port: api),
+          let object = page.object
+        else { return false }
+        seen += object["events"] as? [[String: Any]] ?? []
+        next = object["next"] as? Int ?? next
+        return seen.contains {
+          $0["event"] as? String == "http" && $0["path"] as? String == "/queue"
+        }
+      }
+      let last = try await HTTPProbe.request(
+        "GET", "/faultline/servers/events?after=\(next)", port: api)
+      let again = (last.object?["events"] as? [[String: Any]] ?? []).filter {
+        $0["event"] as? String == "http" && $0["path"] as? String == "/queue"
+      }
+      #expect(again.isEmpty, "a page starts where the last one ended")
+      let bad = try await HTTPProbe.request("GET", "/faultline/servers/events?after=-1", port: api)
+      #expect(bad.status == 400)
+    }
+  }
+
   @Test func badServerRequestsAreNamed() async throws {
     try await withUp { api, _ in
       let missing = try await HTTPProbe.request("POST", "/faultline/servers/1/kill", port: api)

@@ -24,6 +24,13 @@ struct ServerLifeRoutes: Sendable {
       await servers.stopAllServers()
       return JSONResponse.noContent()
     }
+    router.get("/faultline/servers/events") { request, _ in
+      let text = request.uri.queryParameters.get("after") ?? "0"
+      guard let offset = Int(text), offset >= 0 else {
+        throw ControlError(.badRequest, "after: expected a byte offset >= 0, got \"\(text)\"")
+      }
+      return try JSONResponse.make(await servers.serverEvents(after: offset))
+    }
     router.get("/faultline/servers/:port") { _, context in
       let port = try port(context)
       return try JSONResponse.make(

@@ -1,3 +1,5 @@
+import FaultlineJSON
+
 /// The mock servers a control API can start, stop, kill, pause, resume and restart (the
 /// `/faultline/servers` routes). `faultline up` plugs in the harness's `ServerManager`; the API
 /// itself knows nothing of processes. Methods throw `ServerLifeError`, which the routes turn into
@@ -26,6 +28,21 @@ public protocol ServerLifeControl: Sendable {
   /// when the moment comes (or is given up after `timeout`).
   func armServer(port: Int, action: ServerAction, at moment: ServerMoment, timeout: Duration)
     async throws -> ServerStatus
+  /// What the servers did (`faultline mock --events` lines: sessions, messages, requests) from
+  /// byte `offset` of their event file on.
+  func serverEvents(after offset: Int) async -> ServerEvents
+}
+
+/// A page of the servers' event lines, and where the next page starts.
+public struct ServerEvents: Sendable, Encodable, Equatable {
+  public var events: [JSONValue]
+  /// The offset to ask for next (`?after=`).
+  public var next: Int
+
+  public init(events: [JSONValue], next: Int) {
+    self.events = events
+    self.next = next
+  }
 }
 
 /// How a restart ends the old process.

@@ -114,7 +114,7 @@ struct CompareCommand: AsyncParsableCommand {
       let reason = await interrupt.wait()
       guard !Task.isCancelled else { return }
       Console.err("faultline compare: \(reason), stopping the client\n")
-      ClientProcess.stopEveryClient()
+      ClientRunner.abandonRuns()
       Foundation.exit(130)
     }
     defer { guardian.cancel() }

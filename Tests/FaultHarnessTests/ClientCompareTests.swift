@@ -139,20 +139,28 @@ import Testing
   }
 
   @Test func aSignalToCompareStopsTheClientToo() async throws {
+    // Its own temporary directory, to see that the run's files go too.
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var environment = ProcessInfo.processInfo.environment
+    environment["TMPDIR"] = directory.path
     // The client has a process group of its own, so the terminal's Ctrl-C does not reach it.
     let compare = try ManagedChild(
       executable: FaultlineExecutable.url,
       arguments: [
         "compare", "--client", "sleep 61.5151", "--connect-timeout", "60s", "--scenarios",
         "sigkill",
-      ])
+      ], environment: environment)
     defer { compare.signal(SIGKILL) }
     try await pollUntil("the client running", timeout: .seconds(30)) {
       processRunning(withArgument: "61.5151")
     }
+    #expect(try !FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     compare.signal(SIGINT)
     #expect(await compare.waitForExit(timeout: .seconds(15)) == .exited(code: 130))
     #expect(!processRunning(withArgument: "61.5151"), "the client's group went with it")
+    let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    #expect(left.isEmpty, "the run's files went too: \(left)")
   }
 
   private func runCompare(_ arguments: [String]) async throws -> (

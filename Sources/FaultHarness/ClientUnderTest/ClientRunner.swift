@@ -1,5 +1,6 @@
 import ComfyClient
 import FaultProxy
+import FaultlineLocking
 import Foundation
 
 /// Runs recovery scenarios against any client program (`faultline compare --client CMD`) and
@@ -69,13 +70,31 @@ public struct ClientRunner: Sendable {
       seed: seed)
   }
 
+  /// The directories of runs under way (servers' files and event logs).
+  private static let liveDirectories = Locked<Set<URL>>([])
+
+  /// For a process about to exit on a signal, whose runs will not finish: stops every client's
+  /// process group and removes the runs' files (the servers exit by themselves with this process).
+  public static func abandonRuns() {
+    ClientProcess.stopEveryClient()
+    let directories = liveDirectories.withLock { directories in
+      defer { directories.removeAll() }
+      return directories
+    }
+    for directory in directories { try? FileManager.default.removeItem(at: directory) }
+  }
+
   /// One run of one scenario.
   public func measure(_ scenario: RecoveryScenario, run: Int) async throws(ClientRunError)
     -> ClientMeasurement
   {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "faultline-client-run-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
+    Self.liveDirectories.withLock { _ = $0.insert(directory) }
+    defer {
+      try? FileManager.default.removeItem(at: directory)
+      Self.liveDirectories.withLock { _ = $0.remove(directory) }
+    }
     let servers: ServerManager
     let proxies: ProxyManager
     do {

@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy", "ChildProcess", "FaultHarness"], swiftSettings: strict),
         .testTarget(
-            name: "FaultHarnessTests", dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess"],
+            name: "FaultHarnessTests", dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess", "ProxyControl"],
             swiftSettings: strict),
     ]
 )

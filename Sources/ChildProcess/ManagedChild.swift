@@ -36,11 +36,17 @@ public final class ManagedChild: Sendable {
   private let standardInput: Locked<Int32?>
 
   /// Spawns `executable` with `arguments` (not including argv[0]). `environment` replaces the parent's
-  /// environment when given.
-  public init(executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
+  /// environment when given. With `newProcessGroup`, the child leads a process group of its own, so
+  /// `signalGroup` reaches whatever it starts (a shell's commands, a test runner's workers).
+  public init(
+    executable: URL, arguments: [String], environment: [String: String]? = nil,
+    newProcessGroup: Bool = false
+  ) throws {
     executablePath = executable.path
     let (pid, stdinWrite, stdoutRead, stderrRead) = try Self.spawnLock.withLock {
-      try Self.spawn(executable: executable, arguments: arguments, environment: environment)
+      try Self.spawn(
+        executable: executable, arguments: arguments, environment: environment,
+        newProcessGroup: newProcessGroup)
     }
     self.pid = pid
     standardInput = Locked(stdinWrite)
@@ -51,7 +57,7 @@ public final class ManagedChild: Sendable {
 
   /// Returns the child's pid and the parent's ends of its stdin, stdout and stderr pipes.
   private static func spawn(
-    executable: URL, arguments: [String], environment: [String: String]?
+    executable: URL, arguments: [String], environment: [String: String]?, newProcessGroup: Bool
   ) throws -> (pid_t, Int32, Int32, Int32) {
     let stdinPipe = try Self.makePipe()
     let stdoutPipe = try Self.makePipe()
@@ -81,7 +87,12 @@ public final class ManagedChild: Sendable {
       sigaddset(&defaultSignals, signal)
     }
     posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+    if newProcessGroup {
+      posix_spawnattr_setpgroup(&attributes, 0)
+      flags |= POSIX_SPAWN_SETPGROUP
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
 
     let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
@@ -135,6 +146,14 @@ public final class ManagedChild: Sendable {
     observation.state.withLock { snapshot in
       snapshot.exitStatus == nil && kill(pid, signal) == 0
     }
+  }
+
+  /// Sends `signal` to the child's process group (spawned with `newProcessGroup`), which may
+  /// outlive the child itself: a shell's commands once the shell is gone. Returns false when no
+  /// process of the group is left.
+  @discardableResult
+  public func signalGroup(_ signal: Int32) -> Bool {
+    kill(-pid, signal) == 0
   }
 
   /// Closes the parent's end of the child's standard input: the child reads end-of-file, as if the parent died.

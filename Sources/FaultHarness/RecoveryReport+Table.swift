@@ -65,7 +65,7 @@ extension RecoveryReport {
     return lines.joined(separator: "\n")
   }
 
-  private static func seconds(_ value: Double) -> String {
+  static func seconds(_ value: Double) -> String {
     value < 10 ? String(format: "%.2f s", value) : String(format: "%.1f s", value)
   }
 
@@ -75,7 +75,8 @@ extension RecoveryReport {
       repeating: "█", count: max(value > 0 ? 1 : 0, Int((value / longest * 30).rounded())))
   }
 
-  private static func align(_ rows: [[String]]) -> [String] {
+  /// Rows of cells as lines, each column padded to its widest cell.
+  static func align(_ rows: [[String]]) -> [String] {
     let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
       row.enumerated().map { column, cell in

@@ -94,10 +94,11 @@ public struct RecoveryRunner: Sendable {
     try await events.wait(for: "two status broadcasts") { $0.filter(\.isStatus).count >= 2 }
     let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
 
+    let context = FailureContext(
+      servers: servers, serverPort: serverPort, proxies: proxies, clock: clock, events: events)
+    try await scenario.moment?(context)
     let failedAt = ContinuousClock.now
-    try await scenario.inject(
-      FailureContext(
-        servers: servers, serverPort: serverPort, proxies: proxies, clock: clock, events: events))
+    try await scenario.inject(context)
     let causeEndedAt = ContinuousClock.now
     if scenario.breaksConnection {
       // A failure that breaks the connection is only over for the client once it noticed.

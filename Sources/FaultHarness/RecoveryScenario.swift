@@ -1,5 +1,6 @@
 import ComfyClient
 import FaultProxy
+import ProxyControl
 
 /// What broke: the server process, or the network between client and server.
 public enum FailureCategory: String, Sendable, Codable, CaseIterable {
@@ -31,15 +32,20 @@ public struct RecoveryScenario: Sendable {
   /// True when the connection cannot survive it, so the client must notice and reconnect.
   public let breaksConnection: Bool
   public let inject: @Sendable (FailureContext) async throws -> Void
+  /// Waits for the protocol moment at which the failure is injected (a node starting, say), before
+  /// the clock of the measurement starts; nil: at once.
+  public let moment: (@Sendable (FailureContext) async throws -> Void)?
 
   public init(
     name: String, category: FailureCategory, summary: String, breaksConnection: Bool,
+    moment: (@Sendable (FailureContext) async throws -> Void)? = nil,
     inject: @escaping @Sendable (FailureContext) async throws -> Void
   ) {
     self.name = name
     self.category = category
     self.summary = summary
     self.breaksConnection = breaksConnection
+    self.moment = moment
     self.inject = inject
   }
 }
@@ -50,10 +56,14 @@ extension RecoveryScenario {
     sigterm, sigkill, sigstop, reset, halfOpen, blackout, latencySpike, loss,
   ]
 
+  /// Scenarios that strike at a protocol moment; chosen by name only, so the default matrix (and
+  /// the reference client's results) stay as they are.
+  public static let atMoments: [RecoveryScenario] = [sigkillAtNode]
+
   /// The scenarios called `names`; throws naming an unknown one and listing the known ones.
   public static func named(_ names: [String]) throws -> [RecoveryScenario] {
     try names.map { name in
-      guard let scenario = all.first(where: { $0.name == name }) else {
+      guard let scenario = (all + atMoments).first(where: { $0.name == name }) else {
         throw UnknownScenario(name: name)
       }
       return scenario
@@ -64,7 +74,7 @@ extension RecoveryScenario {
   public struct UnknownScenario: Error, CustomStringConvertible {
     public let name: String
     public var description: String {
-      "unknown scenario \"\(name)\"; known: \(RecoveryScenario.all.map(\.name).joined(separator: ", "))"
+      "unknown scenario \"\(name)\"; known: \((RecoveryScenario.all + RecoveryScenario.atMoments).map(\.name).joined(separator: ", "))"
     }
   }
 
@@ -88,6 +98,26 @@ extension RecoveryScenario {
         port: context.serverPort, after: .milliseconds(500), stopping: stopping)
       context.clock.ended(name)
     }
+  }
+
+  /// The node of the sample workflows (and of ComfyUI's default one) that runs right after the
+  /// sampler: VAE decode.
+  public static let nodeAfterSampler = "8"
+
+  public static let sigkillAtNode = RecoveryScenario(
+    name: "sigkill-at-node", category: .processCrash,
+    summary:
+      "server killed with SIGKILL the moment node \(nodeAfterSampler) (VAE decode) starts executing, a new process 500 ms later",
+    breaksConnection: true,
+    moment: { context in
+      try await context.servers.waitFor(
+        .nodeStarts(nodeAfterSampler), port: context.serverPort, timeout: .seconds(20))
+    }
+  ) { context in
+    context.clock.began("sigkill-at-node")
+    try await context.servers.restart(
+      port: context.serverPort, after: .milliseconds(500), stopping: .kill)
+    context.clock.ended("sigkill-at-node")
   }
 
   public static let sigstop = RecoveryScenario(

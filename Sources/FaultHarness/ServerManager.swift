@@ -16,7 +16,14 @@ public actor ServerManager {
   public nonisolated let options: MockServerOptions
   /// Where every server of this manager keeps its input, output and temp files.
   public nonisolated let outputDirectory: URL
+  /// The event file every server of this manager appends to (`faultline mock --events`): their
+  /// sessions, messages and requests, each line with the server's pid.
+  public nonisolated var eventsPath: String {
+    outputDirectory.appendingPathComponent("server-events.jsonl").path
+  }
   private var servers: [Int: ServerInstance] = [:]
+  /// Ports whose server was paused and not resumed since.
+  private var paused: Set<Int> = []
 
   /// - Parameter parentDirectory: where the manager makes its own directory; the system temporary
   ///   directory by default. A caller that may be killed before `stopAll()` runs passes a
@@ -68,7 +75,8 @@ public actor ServerManager {
     while true {
       let child = try ManagedChild(
         executable: FaultlineExecutable.url,
-        arguments: options.arguments(port: port, outputDirectory: outputDirectory.path))
+        arguments: options.arguments(port: port, outputDirectory: outputDirectory.path)
+          + ["--events", eventsPath])
       do {
         let ready = try await child.waitForReadyLine(timeout: options.readyTimeout)
         guard let boundPort = ready.integer("port") else {
@@ -96,6 +104,11 @@ public actor ServerManager {
   @discardableResult
   public func stop(port: Int) async throws -> ExitStatus {
     let server = try managed(port)
+    if paused.remove(port) != nil {
+      // A frozen process only acts on SIGTERM once it runs again.
+      server.process.signal(SIGTERM)
+      server.process.signal(SIGCONT)
+    }
     let status = await server.process.terminate(grace: options.stopGrace)
     servers[port] = nil
     return status
@@ -106,6 +119,7 @@ public actor ServerManager {
   public func kill(port: Int) async throws -> ExitStatus {
     let server = try managed(port)
     server.process.signal(SIGKILL)
+    paused.remove(port)
     // A SIGKILLed process cannot refuse to die; this wait only covers the reaper's latency.
     let status = await server.process.terminate(grace: .seconds(10))
     servers[port] = nil
@@ -117,6 +131,7 @@ public actor ServerManager {
   public func pause(port: Int) async throws {
     let server = try managed(port)
     guard server.process.signal(SIGSTOP) else { throw ServerManagerError.noServer(port: port) }
+    paused.insert(port)
     // A machine too loaded to stop it within the wait still stops it soon after: not an error.
     _ = await server.process.waitUntilStopped()
   }
@@ -125,6 +140,7 @@ public actor ServerManager {
   public func resume(port: Int) throws {
     let server = try managed(port)
     guard server.process.signal(SIGCONT) else { throw ServerManagerError.noServer(port: port) }
+    paused.remove(port)
   }
 
   /// How `restart` ends the old process.
@@ -151,21 +167,33 @@ public actor ServerManager {
     return try await start(port: port)
   }
 
-  /// Stops every server (SIGTERM, then SIGKILL) and removes their files.
-  public func stopAll() async {
-    let all = servers.values
+  /// Stops every server (SIGTERM, then SIGKILL) and removes their files; with `keepingDirectory`,
+  /// the manager stays usable for new servers.
+  public func stopAll(keepingDirectory: Bool = false) async {
+    let all = servers
     servers.removeAll()
+    let frozen = paused
+    paused.removeAll()
     await withTaskGroup(of: Void.self) { group in
-      for server in all {
+      for (port, server) in all {
+        if frozen.contains(port) {
+          server.process.signal(SIGTERM)
+          server.process.signal(SIGCONT)
+        }
         group.addTask { await server.process.terminate(grace: self.options.stopGrace) }
       }
     }
-    try? FileManager.default.removeItem(at: outputDirectory)
+    if !keepingDirectory { try? FileManager.default.removeItem(at: outputDirectory) }
   }
 
   /// True while the server on `port` runs (a paused one counts as running).
   public func isRunning(port: Int) -> Bool {
     servers[port]?.process.isRunning ?? false
+  }
+
+  /// True between `pause(port:)` and `resume(port:)` (or the server's end).
+  public func isPaused(port: Int) -> Bool {
+    paused.contains(port)
   }
 
   /// The server on `port`, if this manager runs one there.

@@ -53,6 +53,7 @@ final class SessionRegistry: Sendable {
       if state.isClosed { continuation.yield(.close(1001)) }
       return state.nextToken
     }
+    MockEventLog.shared.record("ws_open", ["client_id": .string(sid), "socket": .int(Int(token))])
     return (token, stream)
   }
 
@@ -66,6 +67,7 @@ final class SessionRegistry: Sendable {
       return state.sessions.removeValue(forKey: sid)
     }
     if let removed, removed.token == token { removed.outbox.finish() }
+    MockEventLog.shared.record("ws_close", ["client_id": .string(sid), "socket": .int(Int(token))])
   }
 
   /// Records that the client of `sid` announced `supports_preview_metadata`.
@@ -80,26 +82,32 @@ final class SessionRegistry: Sendable {
   /// Sends to one client (`sid`), or to everyone when `sid` is nil. A message for an absent client is dropped.
   func send(_ message: JSONValue, to sid: String?) {
     let text = message.text
-    state.withLock { state in
+    let delivered = state.withLock { state -> [String] in
       if let sid {
-        state.sessions[sid]?.outbox.yield(.text(text))
+        return state.sessions[sid]?.outbox.yield(.text(text)) != nil ? [sid] : []
       } else {
         for session in state.sessions.values { session.outbox.yield(.text(text)) }
+        return Array(state.sessions.keys)
       }
     }
+    MockEventLog.shared.recordMessage(message, to: delivered)
   }
 
   /// Sends a preview frame, type 4 to clients that announced `supports_preview_metadata`, type 1 to others.
   func sendPreview(png: [UInt8], nodeID: String, promptID: String, to sid: String?) {
     let plain = BinaryFrame.preview(png: png)
     let withMetadata = BinaryFrame.previewWithMetadata(png: png, nodeID: nodeID, promptID: promptID)
-    state.withLock { state in
+    let delivered = state.withLock { state -> [String] in
       let targets =
-        sid.map { id in state.sessions[id].map { [$0] } ?? [] } ?? Array(state.sessions.values)
-      for session in targets {
+        sid.map { id in state.sessions[id] != nil ? [id] : [] } ?? Array(state.sessions.keys)
+      for session in targets.compactMap({ state.sessions[$0] }) {
         session.outbox.yield(.binary(session.supportsPreviewMetadata ? withMetadata : plain))
       }
+      return targets
     }
+    MockEventLog.shared.recordMessage(
+      ["type": "preview", "data": ["prompt_id": .string(promptID), "node": .string(nodeID)]],
+      to: delivered)
   }
 
   /// Updates the count every new socket's `status` greeting reports.

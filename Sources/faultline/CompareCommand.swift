@@ -2,26 +2,34 @@ import ArgumentParser
 import FaultHarness
 import Foundation
 
-/// `faultline compare`: measures how the reference client recovers from process crashes and from
-/// network failures, and reports them side by side.
+/// `faultline compare`: measures how a client recovers from process crashes and from network
+/// failures, and reports them side by side: the reference client, or any program with `--client`.
 struct CompareCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "compare",
     abstract: "Measure client recovery: process crashes vs network failures, side by side.",
     discussion: """
-      Each run spawns a mock server, puts an in-process proxy in front of it, connects a ComfyClient
+      Each run spawns a mock server, puts an in-process proxy in front of it, connects a client
       through the proxy with a prompt running, injects the failure, and measures the time until the
       client notices, the time until it works again, and the messages and prompts lost.
-      Scenarios: \(RecoveryScenario.all.map(\.name).joined(separator: ", ")).
-      Exit status 1 when a run did not recover.
+      Without --client the client is Faultline's reference ComfyClient; with --client CMD, CMD is run
+      (through /bin/sh) per run with the proxy's URL in place of {url} and in COMFY_URL, and measured
+      from outside (docs/other-languages.md).
+      Scenarios: \(RecoveryScenario.all.map(\.name).joined(separator: ", ")); at a protocol
+      moment, by name only: \(RecoveryScenario.atMoments.map(\.name).joined(separator: ", ")).
+      Exit status 1 when a run did not recover; 2 when the comparison could not run (bad scenario
+      name, a client that does not start or never connects, a server or proxy that cannot start).
       """
   )
 
-  @Option(name: .customLong("repeat"), help: "Runs per scenario.")
-  var repeats = 2
+  @Option(name: [.customLong("runs"), .customLong("repeat")], help: "Runs per scenario.")
+  var runs = 2
 
   @Option(help: "Write the report as JSON to this file.")
   var json: String?
+
+  @Option(help: "Write report.json and report.html into this directory.")
+  var out: String?
 
   @Option(help: "Comma-separated scenario names (default: all).")
   var scenarios: String?
@@ -29,14 +37,50 @@ struct CompareCommand: AsyncParsableCommand {
   @Option(help: "Seed of the proxy's random decisions.")
   var seed: UInt64 = 1
 
+  @Option(
+    help:
+      "Measure this client program instead of the reference client: a shell command line; {url} and $COMFY_URL hold the proxy's URL."
+  )
+  var client: String?
+
+  @Option(help: "With --client: the proxy's port (0: a free one).")
+  var proxyPort = 0
+
+  @Option(help: "With --client: the mock server's port (0: a free one).")
+  var serverPort = 0
+
+  @Option(help: "With --client: how long the client may take to open its WebSocket, e.g. 20s.")
+  var connectTimeout = "20s"
+
+  @Option(help: "With --client: how long after the failure's end a reconnect may come, e.g. 15s.")
+  var recoveryDeadline = "15s"
+
+  @Option(
+    help:
+      "With --client: how long to wait for a prompt of the client's to run before injecting the failure anyway, e.g. 10s (0s: do not wait)."
+  )
+  var promptWait = "10s"
+
   func validate() throws {
-    guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
-    _ = try selectedScenarios()
+    guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
+    for (value, option) in [(proxyPort, "--proxy-port"), (serverPort, "--server-port")]
+    where !(0...65_535).contains(value) {
+      throw ValidationError("\(option) \(value) is not between 0 and 65535")
+    }
   }
 
   func run() async throws {
-    let selected = try selectedScenarios()
-    let runner = RecoveryRunner(repeats: repeats, seed: seed) { measurement in
+    let selected: [RecoveryScenario]
+    do {
+      selected = try selectedScenarios()
+    } catch {
+      fail("--scenarios: \(error)")
+    }
+    if let client {
+      try await compare(client: client, selected)
+      return
+    }
+    let runner = RecoveryRunner(repeats: runs, seed: seed) { measurement in
       let outcome =
         measurement.error.map { "could not be measured: \($0)" }
         ?? (measurement.recovered
@@ -46,14 +90,95 @@ struct CompareCommand: AsyncParsableCommand {
     }
     let report = await runner.run(selected)
     Console.out(report.table() + "\n")
-    if let json {
-      do {
-        try report.jsonData().write(to: URL(fileURLWithPath: json))
-      } catch {
-        throw ValidationError("--json \(json): cannot write the report: \(error)")
-      }
-    }
+    writeReports(
+      json: try report.jsonData(), html: ClientReport(reference: report, scenarios: selected).html()
+    )
     if !report.allRecovered { throw ExitCode(1) }
+  }
+
+  private func compare(client command: String, _ selected: [RecoveryScenario]) async throws {
+    let connect: Duration
+    let recovery: Duration
+    let promptDeadline: Duration
+    do {
+      connect = try parseDuration(connectTimeout, option: "--connect-timeout")
+      recovery = try parseDuration(recoveryDeadline, option: "--recovery-deadline")
+      promptDeadline = try parseDuration(promptWait, option: "--prompt-wait")
+    } catch {
+      fail("\(error)")
+    }
+    let total = selected.count * runs
+    // The client runs in a process group of its own, out of reach of the terminal's Ctrl-C.
+    let interrupt = SignalWaiter(signals: [SIGINT, SIGTERM, SIGHUP])
+    let guardian = Task {
+      let reason = await interrupt.wait()
+      guard !Task.isCancelled else { return }
+      Console.err("faultline compare: \(reason), stopping the client\n")
+      ClientRunner.abandonRuns()
+      Foundation.exit(130)
+    }
+    defer { guardian.cancel() }
+    let runner = ClientRunner(
+      command: command, runs: runs, seed: seed, proxyPort: proxyPort, serverPort: serverPort,
+      connectDeadline: connect, promptDeadline: promptDeadline, recoveryDeadline: recovery
+    ) { run in
+      var parts = [run.verdict.rawValue]
+      if let noticed = run.noticedAfter {
+        parts.append("noticed \(String(format: "%.2f", noticed)) s")
+      }
+      if let back = run.reconnectedAfter {
+        parts.append("reconnected \(String(format: "%.2f", back)) s")
+      }
+      if let error = run.error { parts.append(error) }
+      Console.err(
+        "[\(((selected.firstIndex { $0.name == run.scenario } ?? 0) * runs) + run.run)/\(total)] \(run.scenario) run \(run.run): \(parts.joined(separator: ", "))\n"
+      )
+    }
+    let report: ClientReport
+    do {
+      report = try await runner.run(selected)
+    } catch {
+      fail(error.description)
+    }
+    Console.out(report.table() + "\n")
+    writeReports(json: try report.jsonData(), html: report.html())
+    if !report.allRecovered { throw ExitCode(1) }
+  }
+
+  /// One line on standard error, exit status 2.
+  private func fail(_ message: String) -> Never {
+    let oneLine = message.split(whereSeparator: \.isNewline).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }.filter { !$0.isEmpty }.joined(separator: " | ")
+    Console.err("faultline compare: \(oneLine)\n")
+    Foundation.exit(2)
+  }
+
+  /// The JSON to `--json`, and JSON and HTML (when there is some) into `--out`.
+  private func writeReports(json data: Data, html: String?) {
+    if let json { write(data, to: json, option: "--json") }
+    guard let out else { return }
+    makeDirectory(out)
+    write(data, to: out + "/report.json", option: "--out")
+    if let html { write(Data(html.utf8), to: out + "/report.html", option: "--out") }
+    Console.err("faultline compare: wrote the report into \(out)\n")
+  }
+
+  private func makeDirectory(_ path: String) {
+    do {
+      try FileManager.default.createDirectory(
+        atPath: path, withIntermediateDirectories: true)
+    } catch {
+      fail("--out \(path): cannot create the directory: \(error.localizedDescription)")
+    }
+  }
+
+  private func write(_ data: Data, to path: String, option: String) {
+    do {
+      try data.write(to: URL(fileURLWithPath: path))
+    } catch {
+      fail("\(option) \(path): cannot write the report: \(error.localizedDescription)")
+    }
   }
 
   private func selectedScenarios() throws -> [RecoveryScenario] {
@@ -61,11 +186,7 @@ struct CompareCommand: AsyncParsableCommand {
     let names = scenarios.split(separator: ",").map {
       $0.trimmingCharacters(in: .whitespaces)
     }.filter { !$0.isEmpty }
-    guard !names.isEmpty else { throw ValidationError("--scenarios: no scenario named") }
-    do {
-      return try RecoveryScenario.named(names)
-    } catch {
-      throw ValidationError("--scenarios: \(error)")
-    }
+    guard !names.isEmpty else { throw ValidationError("no scenario named") }
+    return try RecoveryScenario.named(names)
   }
 }

@@ -42,6 +42,11 @@ struct MockCommand: AsyncParsableCommand {
       "Directory in which the server makes its own input/output/temp directory (removed on exit); default: the system temporary directory."
   )
   var outputDirectory: String?
+  @Option(
+    help:
+      "Append what the server does (WebSocket sessions, messages, HTTP requests) to this file as JSON lines."
+  )
+  var events: String?
   @Flag(
     help: "Exit when standard input reaches end-of-file (the parent holds the pipe's write end).")
   var exitWithParent = false
@@ -92,6 +97,7 @@ struct MockCommand: AsyncParsableCommand {
     let parent = getppid()
     signal(SIGPIPE, SIG_IGN)
     let server = MockServer(configuration: try makeConfiguration())
+    if let events { try MockEventLog.shared.attach(path: events) }
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
     let boundPort = try await server.start()
     // Printed only now that the listener is bound: the parent may connect at once.

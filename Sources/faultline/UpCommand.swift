@@ -78,7 +78,7 @@ struct UpCommand: AsyncParsableCommand {
       options: options, parentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
     let proxies = try ProxyManager(seed: faults.effectiveSeed(profile: loaded))
     try faults.openEventLog(proxies.engine)
-    let control = try ControlServer(engine: proxies.engine, port: apiPort)
+    let control = try ControlServer(engine: proxies.engine, port: apiPort, servers: servers)
     do {
       let server = try await servers.start(port: serverPort)
       let info = try await proxies.engine.addProxy(

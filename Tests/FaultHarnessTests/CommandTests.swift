@@ -115,6 +115,7 @@ import Testing
       executable: FaultlineExecutable.url,
       arguments: [
         "compare", "--repeat", "1", "--scenarios", "sigkill,half-open", "--json", jsonPath,
+        "--out", directory.appendingPathComponent("out").path,
       ])
     defer { compare.signal(SIGKILL) }
     let status = await compare.waitForExit(timeout: .seconds(60))
@@ -139,6 +140,13 @@ import Testing
     let halfOpen = try #require(report.measurements.first { $0.scenario == "half-open" })
     #expect(halfOpen.category == .network)
     #expect(halfOpen.statusBroadcastsMissed > 0, "2 s of silence at a 250 ms interval")
+    // --out: the same JSON, and the HTML charts drawn from the client's own events.
+    let out = directory.appendingPathComponent("out")
+    #expect(
+      try Data(contentsOf: out.appendingPathComponent("report.json"))
+        == Data(contentsOf: URL(fileURLWithPath: jsonPath)))
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("data-scenario=\"sigkill\"") && html.contains("reference client"))
     _ = await compare.waitForStandardOutput(containing: "network failures:", timeout: .seconds(5))
     let table = compare.standardOutput
     #expect(table.contains("PROCESS FAILURES") && table.contains("NETWORK FAILURES"), "\(table)")
@@ -154,14 +162,4 @@ import Testing
       compare.standardError.contains("meteor")
     }
   }
-}
-
-/// True while process `pid` exists and is not a zombie (a dead child not yet reaped by whoever
-/// inherited it).
-private func isAlive(_ pid: Int) -> Bool {
-  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-    let end = stat.lastIndex(of: ")")
-  else { return false }
-  let state = stat[stat.index(after: end)...].split(separator: " ").first
-  return state != "Z" && state != "X"
 }

@@ -2,6 +2,11 @@ import ComfyClient
 import FaultHarness
 import Foundation
 import Synchronization
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Set-ups shared by the suite: a managed mock server, and the same behind an in-process proxy.
 enum TestSupport {
@@ -45,4 +50,36 @@ final class Collected<Value: Sendable>: Sendable {
   private let values = Mutex<[Value]>([])
   func append(_ value: Value) { values.withLock { $0.append(value) } }
   var all: [Value] { values.withLock { $0 } }
+}
+
+/// True while process `pid` exists and is not a zombie (a dead child not yet reaped by whoever
+/// inherited it).
+func isAlive(_ pid: Int) -> Bool {
+  guard let state = processState(Int32(pid)) else { return false }
+  return state != "Z" && state != "X"
+}
+
+/// The state letter of /proc/PID/stat (R, S, T for stopped, Z, ...), nil when there is no such process.
+func processState(_ pid: Int32) -> String? {
+  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let end = stat.lastIndex(of: ")")
+  else { return nil }
+  return stat[stat.index(after: end)...].split(separator: " ").first.map(String.init)
+}
+
+/// A socket of the test listening on a free port of 127.0.0.1.
+func listeningSocket() throws -> (Int32, Int) {
+  let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let bound = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      bind(descriptor, $0, length) == 0 && listen(descriptor, 8) == 0
+        && getsockname(descriptor, $0, &length) == 0
+    }
+  }
+  try #require(bound, "bind/listen: errno \(errno)")
+  return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }

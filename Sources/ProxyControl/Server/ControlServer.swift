@@ -16,6 +16,8 @@ public final class ControlServer: Sendable {
   public let host: String
   private let requestedPort: Int
   private let bodyLimit: Int
+  /// The mock servers served under `/faultline/servers`, if any.
+  public let servers: (any ServerLifeControl)?
   private let running = Locked<Running?>(nil)
 
   private struct Running: Sendable {
@@ -30,7 +32,7 @@ public final class ControlServer: Sendable {
   ///   `allowRemote` is false: anyone who reaches the API can reconfigure every proxy.
   public init(
     engine: ProxyEngine, host: String = "127.0.0.1", port: Int = 8474, allowRemote: Bool = false,
-    bodyLimit: Int = ControlServer.defaultBodyLimit
+    bodyLimit: Int = ControlServer.defaultBodyLimit, servers: (any ServerLifeControl)? = nil
   ) throws {
     guard allowRemote || Self.isLoopback(host) else {
       throw ControlServerError.remoteNotAllowed(host: host)
@@ -40,6 +42,7 @@ public final class ControlServer: Sendable {
     self.host = host
     requestedPort = port
     self.bodyLimit = bodyLimit
+    self.servers = servers
   }
 
   public var engine: ProxyEngine { directory.engine }
@@ -113,6 +116,7 @@ public final class ControlServer: Sendable {
     ServerRoutes(directory: directory, body: body).add(to: router)
     MetricsRoute(directory: directory).add(to: router)
     ExtensionRoutes(directory: directory, body: body).add(to: router)
+    if let servers { ServerLifeRoutes(servers: servers, body: body).add(to: router) }
     var logger = Logger(label: "faultline.control")
     logger.logLevel = .warning
     return Application(

@@ -1,0 +1,97 @@
+import ChildProcess
+import ComfyClient
+import FaultHarness
+import Foundation
+import ProxyControl
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Crashes at a protocol moment, driven by the server's event file: the action lands at the moment
+/// named, not a sleep's guess later.
+@Suite struct ServerMomentTests {
+  @Test func aKillWhenANodeStartsLandsBeforeTheNextNode() async throws {
+    try await TestSupport.withServer { servers, server in
+      try await withClient(.fastRecovery(baseURL: server.baseURL)) { client in
+        try await client.connect()
+        async let killed = servers.kill(
+          port: server.port, at: .nodeStarts("8"), timeout: .seconds(20))
+        _ = try await client.queue(try SampleWorkflows.textToImage())
+        #expect(try await killed == .signaled(signal: SIGKILL))
+        let nodes = serverMessages(servers.eventsPath, pid: server.pid)
+          .filter { $0["type"] as? String == "executing" }.compactMap { $0["node"] as? String }
+        #expect(nodes.last == "8", "\(nodes)")
+        #expect(nodes.contains("3") && !nodes.contains("9"), "\(nodes)")
+      }
+    }
+  }
+
+  @Test func aPauseAfterTheNthMessageFreezesTheServerRightThere() async throws {
+    try await TestSupport.withServer { servers, server in
+      try await withClient(.fastRecovery(baseURL: server.baseURL)) { client in
+        try await client.connect()
+        let before = serverMessages(servers.eventsPath, pid: server.pid).count
+        try await servers.pause(
+          port: server.port, at: .messages(4, clientID: nil), timeout: .seconds(20))
+        try await pollUntil("the server frozen", timeout: .seconds(5)) {
+          processState(server.pid) == "T"
+        }
+        // Frozen: two status intervals pass without a line (a stopped process writes nothing).
+        try await Task.sleep(for: .milliseconds(600))
+        let sent = serverMessages(servers.eventsPath, pid: server.pid).dropFirst(before)
+          .filter { !($0["to"] as? [String] ?? []).isEmpty }
+        #expect(sent.count == 4, "\(sent)")
+        try await servers.resume(port: server.port)
+        try await pollUntil("messages again after the resume", timeout: .seconds(10)) {
+          serverMessages(servers.eventsPath, pid: server.pid).count > before + 4
+        }
+      }
+    }
+  }
+
+  @Test func theAPIArmsAKillForTheMomentAPromptIsQueued() async throws {
+    let up = try ManagedChild(
+      executable: FaultlineExecutable.url,
+      arguments: ["up", "--node-time", "50ms", "--status-interval", "250ms", "--exit-with-parent"])
+    defer { up.signal(SIGKILL) }
+    let ready = try await up.waitForReadyLine(timeout: .seconds(30))
+    let api = try #require(URL(string: ready.string("api") ?? "")?.port, "\(ready.line)")
+    let port = try #require(URL(string: ready.string("server") ?? "")?.port, "\(ready.line)")
+    let pid = try #require(ready.integer("server_pid"))
+
+    let bad = try await HTTPProbe.request(
+      "POST", "/faultline/servers/\(port)/kill", port: api, json: #"{"when": {"noed": "3"}}"#)
+    #expect(bad.status == 400, "\(String(decoding: bad.body, as: UTF8.self))")
+    let armed = try await HTTPProbe.request(
+      "POST", "/faultline/servers/\(port)/kill", port: api, json: #"{"when": {"queued": true}}"#)
+    #expect(armed.status == 202, "\(String(decoding: armed.body, as: UTF8.self))")
+    let answer = armed.object?["armed"] as? [String: Any]
+    #expect(answer?["action"] as? String == "kill")
+    #expect(answer?["when"] as? String == "while a prompt is queued")
+    #expect(isAlive(pid), "armed, not done yet")
+
+    // The kill comes the moment the server has accepted the prompt, often before its answer is
+    // on the wire: the client may get no answer at all, as from a real crash at that moment.
+    _ = try? await HTTPProbe.request(
+      "POST", "/prompt", port: port,
+      json: "{\"prompt\": \(SampleWorkflows.textToImageJSON()), \"client_id\": \"moment-test\"}")
+    try await pollUntil("the server killed", timeout: .seconds(10)) { !isAlive(pid) }
+    let gone = try await HTTPProbe.request("GET", "/faultline/servers/\(port)", port: api)
+    #expect(gone.status == 404)
+    up.signal(SIGTERM)
+    #expect(await up.waitForExit(timeout: .seconds(15)) == .exited(code: 0))
+  }
+}
+
+/// The `message` lines of the server with `pid` in a mock event file, in order.
+func serverMessages(_ path: String, pid: Int32) -> [[String: Any]] {
+  guard let data = FileManager.default.contents(atPath: path) else { return [] }
+  return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
+    guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
+      object["event"] as? String == "message", object["pid"] as? Int == Int(pid)
+    else { return nil }
+    return object
+  }
+}

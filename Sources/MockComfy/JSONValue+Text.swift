@@ -25,6 +25,7 @@ extension JSONValue {
     case .null: output += "null"
     case .bool(let value): output += value ? "true" : "false"
     case .int(let value): output += String(value)
+    case .bigInteger(let digits): output += digits
     case .double(let value):
       if value.isFinite {
         output +=
@@ -262,7 +263,10 @@ struct JSONTextParser {
     }
     let text = String(decoding: bytes[start..<position], as: UTF8.self)
     guard !text.isEmpty, text != "-" else { throw error("unexpected character") }
-    if isInteger, let value = Int(text) { return .int(value) }
+    if isInteger {
+      if let value = Int(text) { return .int(value) }
+      return .bigInteger(text)
+    }
     guard let value = Double(text) else { throw error("bad number \(text)") }
     return .double(value)
   }

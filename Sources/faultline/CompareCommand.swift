@@ -29,6 +29,9 @@ struct CompareCommand: AsyncParsableCommand {
   @Option(help: "Seed of the proxy's random decisions.")
   var seed: UInt64 = 1
 
+  @Option(help: "A dump of a real server's GET /object_info whose node classes the mock runs.")
+  var objectInfo: String?
+
   func validate() throws {
     guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
     _ = try selectedScenarios()
@@ -36,7 +39,7 @@ struct CompareCommand: AsyncParsableCommand {
 
   func run() async throws {
     let selected = try selectedScenarios()
-    let runner = RecoveryRunner(repeats: repeats, seed: seed) { measurement in
+    var runner = RecoveryRunner(repeats: repeats, seed: seed) { measurement in
       let outcome =
         measurement.error.map { "could not be measured: \($0)" }
         ?? (measurement.recovered
@@ -44,6 +47,7 @@ struct CompareCommand: AsyncParsableCommand {
           : "did NOT recover")
       Console.err("\(measurement.scenario) run \(measurement.run): \(outcome)\n")
     }
+    runner.mockOptions.objectInfo = objectInfo
     let report = await runner.run(selected)
     Console.out(report.table() + "\n")
     if let json {

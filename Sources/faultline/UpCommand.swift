@@ -48,6 +48,9 @@ struct UpCommand: AsyncParsableCommand {
   @Option(help: "Switch on a real-server quirk of the mock (repeatable), e.g. reconnect-race.")
   var quirk: [String] = []
 
+  @Option(help: "A dump of a real server's GET /object_info whose node classes the mock runs.")
+  var objectInfo: String?
+
   @Option(
     help:
       "Directory in which the server keeps its files (default: the system temporary directory); a parent that may kill `up` with SIGKILL passes one it removes itself."
@@ -72,7 +75,7 @@ struct UpCommand: AsyncParsableCommand {
     let options = MockServerOptions(
       nodeTime: try parseDuration(nodeTime, option: "--node-time"),
       statusInterval: try parseDuration(statusInterval, option: "--status-interval"),
-      quirks: quirk)
+      quirks: quirk, objectInfo: objectInfo)
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT, SIGHUP])
     let servers = try ServerManager(
       options: options, parentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })

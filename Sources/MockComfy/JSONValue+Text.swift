@@ -89,7 +89,12 @@ struct JSONTextParser {
   }
 
   private func error(_ message: String) -> JSONValue.ParseError {
-    JSONValue.ParseError(description: "invalid JSON at byte \(position): \(message)")
+    // Line and column too: a person fixing a file by hand looks for those.
+    let before = bytes[..<min(position, bytes.count)]
+    let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+    let column = position - (before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) + 1
+    return JSONValue.ParseError(
+      description: "invalid JSON at byte \(position) (line \(line), column \(column)): \(message)")
   }
 
   private mutating func skipWhitespace() {

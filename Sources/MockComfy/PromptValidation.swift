@@ -45,6 +45,8 @@ struct PromptValidator: Sendable {
     "  File \"ComfyUI/execution.py\", line 1010, in validate_prompt\n    m = await validate_inputs(prompt_id, prompt, o, validated)\n        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
   static let missingNodeFrame =
     "  File \"ComfyUI/execution.py\", line 788, in validate_inputs\n    o_class_type = prompt[o_id]['class_type']\n                   ~~~~~~^^^^^^\n"
+  static let recursionFrame =
+    "  File \"ComfyUI/execution.py\", line 849, in validate_inputs\n    r = await validate_inputs(prompt_id, prompt, o_id, validated)\n"
   static let outputIndexFrame =
     "  File \"ComfyUI/execution.py\", line 790, in validate_inputs\n    received_type = r[val[1]]\n                    ~^^^^^^^^\n"
 
@@ -189,10 +191,22 @@ private struct Walk {
     validated[id] = (valid, reasons)
   }
 
+  /// Nodes whose validation is under way: reaching one again is a cycle.
+  private var inProgress: Set<String> = []
+
   mutating func validate(_ id: String) throws(ValidationException) -> (
     valid: Bool, reasons: [JSONValue]
   ) {
     if let known = validated[id] { return known }
+    // Python recurses until its limit (about 1,000 frames); a cycle or a chain that deep ends in a
+    // RecursionError there. The mock raises it at once for a cycle, and at the same depth for a chain.
+    guard !inProgress.contains(id), inProgress.count < 300 else {
+      throw ValidationException(
+        type: "RecursionError", message: "maximum recursion depth exceeded",
+        frame: PromptValidator.recursionFrame)
+    }
+    inProgress.insert(id)
+    defer { inProgress.remove(id) }
     guard let node = nodes[id] else {
       throw ValidationException(
         type: "KeyError", message: PythonText.repr(.string(id)),

@@ -12,7 +12,11 @@ extension ComfyClient {
     currentGeneration += 1
     pendingFrames = []
     let generation = currentGeneration
-    let session = WebSocketSession(configuration: configuration, eventLoopGroup: eventLoopGroup) {
+    let busySince = self.busySince
+    let session = WebSocketSession(
+      configuration: configuration, eventLoopGroup: eventLoopGroup,
+      busySince: { busySince.withLock { $0 } }
+    ) {
       [weak self] message in
       await self?.receive(message, generation: generation)
     }

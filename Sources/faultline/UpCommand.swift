@@ -42,8 +42,11 @@ struct UpCommand: AsyncParsableCommand {
   @Option(help: "How long each node of a prompt runs, e.g. 250ms.")
   var nodeTime = "250ms"
 
-  @Option(help: "Interval of the idle status broadcast, e.g. 5s.")
-  var statusInterval = "5s"
+  @Option(
+    help:
+      "Interval of an unsolicited status broadcast, e.g. 5s; 0 (the default, as the real server) sends none."
+  )
+  var statusInterval = "0"
 
   @Option(help: "Switch on a real-server quirk of the mock (repeatable), e.g. reconnect-race.")
   var quirk: [String] = []

@@ -32,7 +32,12 @@ def spawn(binary, extra):
 
 def stop(process):
     process.terminate()
-    process.wait(timeout=5)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise SystemExit("the mock did not exit within 20 s of SIGTERM")
 
 
 def make_dump(binary, out, classes):

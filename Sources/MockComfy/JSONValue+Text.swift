@@ -98,8 +98,11 @@ struct JSONTextParser {
   }
 
   private mutating func skipWhitespace() {
-    while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) {
-      position += 1
+    while position < bytes.count {
+      switch bytes[position] {
+      case 0x20, 0x0A, 0x0D, 0x09: position += 1
+      default: return
+      }
     }
   }
 
@@ -197,6 +200,18 @@ struct JSONTextParser {
 
   private mutating func parseString() throws(JSONValue.ParseError) -> String {
     position += 1
+    // Most strings have no escape: take their bytes at once (a /object_info dump is thousands).
+    var end = position
+    while end < bytes.count {
+      let byte = bytes[end]
+      if byte == UInt8(ascii: "\"") {
+        let text = String(decoding: bytes[position..<end], as: UTF8.self)
+        position = end + 1
+        return text
+      }
+      if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+      end += 1
+    }
     var units: [UInt16] = []
     var plain: [UInt8] = []
     func flushPlain() {

@@ -17,6 +17,9 @@ public struct NodeCatalog: Sendable {
     self.byName = byName
   }
 
+  /// No classes at all (a placeholder until a dump is loaded).
+  public static let empty = NodeCatalog(classes: [])
+
   /// The core model-free nodes and the default text-to-image workflow's, as ComfyUI 0.3.64 declares them.
   public static let builtIn: NodeCatalog = {
     do {

@@ -82,13 +82,16 @@ struct MockCommand: AsyncParsableCommand {
         if option == "--quirk" { quirks.insert(value) } else { quirks.remove(value) }
       }
     }
-    var nodes = NodeCatalog.builtIn
-    if loadingNodes, let objectInfo {
+    let nodes: NodeCatalog
+    if let objectInfo {
       do {
-        nodes = try NodeCatalog.load(file: objectInfo)
+        // Loaded once, in `run`; `validate` only checks the other options.
+        nodes = loadingNodes ? try NodeCatalog.load(file: objectInfo) : .empty
       } catch {
         throw ValidationError("--object-info \(error)")
       }
+    } else {
+      nodes = .builtIn
     }
     var slowNodes: [String: Duration] = [:]
     for entry in slowNode {

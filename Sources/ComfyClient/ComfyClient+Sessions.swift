@@ -15,11 +15,10 @@ extension ComfyClient {
     let busySince = self.busySince
     let session = WebSocketSession(
       configuration: configuration, eventLoopGroup: eventLoopGroup,
-      busySince: { busySince.withLock { $0 } }
-    ) {
-      [weak self] message in
-      await self?.receive(message, generation: generation)
-    }
+      busySince: { busySince.withLock { $0 } },
+      deliver: { [weak self] message in
+        await self?.receive(message, generation: generation)
+      })
     let finished = OneShot<Void>()
     let task = Task { [weak self] in
       await withTaskGroup(of: Void.self) { group in

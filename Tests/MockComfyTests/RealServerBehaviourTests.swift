@@ -193,6 +193,30 @@ struct RealServerBehaviourTests {
     }
   }
 
+  @Test("an interrupt takes effect between nodes: the running node completes, the next one stops")
+  func interruptBetweenNodes() async throws {
+    var configuration = Self.fast
+    // Seconds of slack for the interrupt to arrive while node 1 runs, on a loaded machine.
+    configuration.slowNodes = ["1": .seconds(3)]
+    try await withMockServer(configuration) { port in
+      let socket = try await TestSocket.connect(port: port, clientID: "c")
+      let reply = try await HTTP.post(
+        "http://127.0.0.1:\(port)/prompt",
+        json: ["prompt": Self.imageGraph(prefix: "cut"), "client_id": "c"])
+      let id = try #require(reply.json?["prompt_id"]?.stringValue)
+      #expect(
+        await socket.waitForText { $0["type"] == "executing" && $0["data"]?["node"] == "1" } != nil)
+      #expect(try await HTTP.post("http://127.0.0.1:\(port)/interrupt", json: [:]).status == 200)
+      #expect(await socket.waitForDone(promptID: id))
+      let interrupted = socket.texts.first { $0["type"] == "execution_interrupted" }?["data"]
+      #expect(interrupted?["node_id"] == "2", "stopped before the next node")
+      #expect(interrupted?["executed"] == ["1"], "the running node completed")
+      let entry = try await HTTP.get("http://127.0.0.1:\(port)/history/\(id)").json?[id]
+      #expect(entry?["status"]?["status_str"] == "error")
+      #expect(entry?["outputs"] == [:], "SaveImage never ran")
+    }
+  }
+
   @Test("routes: GET / serves a page, unknown paths get aiohttp's 404 text, KSampler's real ranges")
   func routes() async throws {
     try await withMockServer(Self.fast) { port in

@@ -79,11 +79,7 @@ enum NodeRunner {
       return [.image(raster)]
     case .primitive:
       return [inputs["value"] ?? .literal(literals["value"] ?? .null)]
-    case .keepSize, .sampler:
-      return node.nodeClass.outputs.map {
-        synthesise($0, from: firstRaster, node: node, inputs: inputs)
-      }
-    case .saveImages, .previewImages, .sendImages, .generic:
+    case .keepSize, .sampler, .saveImages, .previewImages, .sendImages, .generic:
       return node.nodeClass.outputs.map {
         synthesise($0, from: firstRaster, node: node, inputs: inputs)
       }

@@ -85,7 +85,8 @@ struct ObjectInfoTests {
     let refused = try ManagedChild(
       executable: try FaultlineExecutable.url,
       arguments: ["mock", "--port", "0", "--object-info", bad.path])
-    let status = await refused.waitForExit(timeout: .seconds(20))
+    // Completion, not just exit: the message may still be in the pipe when the exit is reaped.
+    let status = await refused.waitForCompletion(timeout: .seconds(20))
     if status == nil { _ = await refused.terminate(grace: .seconds(1)) }
     #expect(status != nil && status != .exited(code: 0))
     #expect(!refused.standardOutput.contains("ready"), "no ready line: nothing started")

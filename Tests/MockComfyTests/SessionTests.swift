@@ -100,7 +100,8 @@ struct SessionTests {
     ] {
       let child = try ManagedChild(
         executable: try FaultlineExecutable.url, arguments: ["mock", "--port", "0"] + arguments)
-      let status = await child.waitForExit(timeout: .seconds(20))
+      // Completion, not just exit: the message may still be in the pipe when the exit is reaped.
+      let status = await child.waitForCompletion(timeout: .seconds(20))
       if status == nil { await child.terminate(grace: .seconds(1)) }
       #expect(status != .exited(code: 0) && status != nil, "\(arguments)")
       #expect(child.standardError.contains(fragment), "stderr: \(child.standardError)")

@@ -140,6 +140,7 @@ let package = Package(
             dependencies: [
                 "MockComfy", "ChildProcess", "FaultlineHTTP",
             ],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -12,10 +12,13 @@ extension ComfyClient {
     currentGeneration += 1
     pendingFrames = []
     let generation = currentGeneration
-    let session = WebSocketSession(configuration: configuration, eventLoopGroup: eventLoopGroup) {
-      [weak self] message in
-      await self?.receive(message, generation: generation)
-    }
+    let busySince = self.busySince
+    let session = WebSocketSession(
+      configuration: configuration, eventLoopGroup: eventLoopGroup,
+      busySince: { busySince.withLock { $0 } },
+      deliver: { [weak self] message in
+        await self?.receive(message, generation: generation)
+      })
     let finished = OneShot<Void>()
     let task = Task { [weak self] in
       await withTaskGroup(of: Void.self) { group in

@@ -53,7 +53,15 @@ public actor ComfyClient {
   var loops: [Int: Task<ReconnectLoop.Outcome, Never>] = [:]
   var activeLoopID: Int?
   var nextLoopID = 0
-  var jobs: [String: ComfyJob] = [:]
+  var jobs: [String: ComfyJob] = [:] {
+    didSet {
+      let busy = !jobs.isEmpty
+      busySince.withLock { since in since = busy ? (since ?? .now) : nil }
+    }
+  }
+  /// Since when this client has had a job waiting for messages; nil while it has none. The silence
+  /// deadline counts from here, since a real ComfyUI sends nothing to an idle client.
+  nonisolated let busySince = Locked<ContinuousClock.Instant?>(nil)
   var hasConnected = false
   var isDestroyed = false
 

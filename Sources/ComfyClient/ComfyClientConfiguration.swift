@@ -14,10 +14,14 @@ public struct ComfyClientConfiguration: Sendable {
     public var pingInterval: Duration?
     /// No frame at all for this long means the session is dead and the client reconnects.
     /// Catches what pings cannot: a server that still answers pings but has stopped sending
-    /// to this client (ComfyUI's reconnect race, #16010). A ComfyUI server is silent when
-    /// idle, so keep this above its status interval (the Faultline mock broadcasts `status`
-    /// every 5 s), or set `nil` against a real server that is often idle.
+    /// to this client (ComfyUI's reconnect race, #16010). A real ComfyUI sends nothing to an
+    /// idle client, so by default silence only counts while one of this client's jobs waits
+    /// (queueing one makes the server broadcast `status` at once); see `silenceCountsWhenIdle`.
     public var silenceTimeout: Duration?
+    /// Whether silence also counts while the client has no job waiting. Only for a server that
+    /// sends something periodically, like the Faultline mock with `--status-interval`: against a
+    /// real ComfyUI it would drop and reopen an idle healthy socket every `silenceTimeout`.
+    public var silenceCountsWhenIdle: Bool
     /// How long to wait for the socket to open before the attempt counts as failed.
     public var connectTimeout: Duration
     /// How long to wait for the server's close frame after we sent ours.
@@ -27,10 +31,12 @@ public struct ComfyClientConfiguration: Sendable {
       pingInterval: Duration? = .seconds(2),
       silenceTimeout: Duration? = .seconds(12),
       connectTimeout: Duration = .seconds(5),
-      closeTimeout: Duration = .seconds(1)
+      closeTimeout: Duration = .seconds(1),
+      silenceCountsWhenIdle: Bool = false
     ) {
       self.pingInterval = pingInterval
       self.silenceTimeout = silenceTimeout
+      self.silenceCountsWhenIdle = silenceCountsWhenIdle
       self.connectTimeout = connectTimeout
       self.closeTimeout = closeTimeout
     }

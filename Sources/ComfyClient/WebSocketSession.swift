@@ -19,17 +19,21 @@ final class WebSocketSession: Sendable {
   private let configuration: ComfyClientConfiguration
   private let eventLoopGroup: any EventLoopGroup
   private let deliver: @Sendable (WebSocketMessage) async -> Void
+  /// Since when the client has had a job waiting (nil while it has none).
+  private let busySince: @Sendable () -> ContinuousClock.Instant?
   private let stopRequested = OneShot<Void>()
   private let lastFrame = Locked(ContinuousClock.now)
 
   init(
     configuration: ComfyClientConfiguration,
     eventLoopGroup: any EventLoopGroup,
+    busySince: @escaping @Sendable () -> ContinuousClock.Instant? = { nil },
     deliver: @escaping @Sendable (WebSocketMessage) async -> Void
   ) {
     self.url = configuration.webSocketURL
     self.configuration = configuration
     self.eventLoopGroup = eventLoopGroup
+    self.busySince = busySince
     self.deliver = deliver
   }
 
@@ -108,13 +112,27 @@ final class WebSocketSession: Sendable {
     }
   }
 
-  /// Returns once no frame has arrived for `timeout`.
+  /// Returns once no frame has arrived for `timeout` while silence counts: always with
+  /// `silenceCountsWhenIdle`, otherwise only while a job waits (from when it started waiting), as
+  /// a real ComfyUI is silent towards an idle client.
   private func watchSilence(timeout: Duration) async throws {
     let clock = ContinuousClock()
+    // Whether the client is busy changes without a frame: look again at least this often.
+    let recheck = min(timeout, .milliseconds(250))
     while true {
-      let deadline = lastFrame.withLock { $0 } + timeout
+      let last = lastFrame.withLock { $0 }
+      let start: ContinuousClock.Instant
+      if configuration.liveness.silenceCountsWhenIdle {
+        start = last
+      } else if let since = busySince() {
+        start = max(last, since)
+      } else {
+        try await clock.sleep(for: recheck)
+        continue
+      }
+      let deadline = start + timeout
       if clock.now >= deadline { return }
-      try await clock.sleep(until: deadline)
+      try await clock.sleep(until: min(deadline, clock.now + recheck))
     }
   }
 }

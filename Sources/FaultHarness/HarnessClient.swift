@@ -25,7 +25,10 @@ extension ComfyClientConfiguration {
       // costs recovery nothing.
       liveness: .init(
         pingInterval: pingInterval, silenceTimeout: silenceTimeout,
-        connectTimeout: connectTimeout, closeTimeout: .milliseconds(500)),
+        connectTimeout: connectTimeout, closeTimeout: .milliseconds(500),
+        // The harness's mocks broadcast status periodically (MockServerOptions.statusInterval),
+        // so silence means a dead session even while the client is idle.
+        silenceCountsWhenIdle: true),
       healthCheck: .init(attempts: 5, delay: .milliseconds(100)),
       requestTimeout: .seconds(3)
     )

@@ -4,9 +4,16 @@ public struct MockServerOptions: Sendable, Equatable {
   /// How long each node runs.
   public var nodeTime: Duration
   /// Interval of the idle `status` broadcast; short intervals let a silence deadline work fast.
+  /// The real server sends none (and neither does `faultline mock` by default), but the harness needs
+  /// them: its client's silence deadline and the missed-message count both pace on this broadcast.
   public var statusInterval: Duration
-  /// Real-server quirks to switch on, e.g. `reconnect-race` (ComfyUI issue #16010).
+  /// Real-server quirks to switch on. `reconnect-race` (ComfyUI issue #16010) is on by default, as
+  /// in ComfyUI 0.3.64; `withoutQuirks` switches such a one off.
   public var quirks: [String]
+  /// Quirks on by default to switch off, e.g. `reconnect-race` for the fixed behaviour.
+  public var withoutQuirks: [String]
+  /// A dump of a real server's `/object_info` whose node classes the mock serves and runs.
+  public var objectInfo: String?
   /// Nodes (class type or id) that fail with `execution_error`.
   public var failingNodes: [String]
   /// Nodes (class type or id) that run longer than `nodeTime`.
@@ -25,6 +32,8 @@ public struct MockServerOptions: Sendable, Equatable {
     nodeTime: Duration = .milliseconds(50),
     statusInterval: Duration = .milliseconds(500),
     quirks: [String] = [],
+    withoutQuirks: [String] = [],
+    objectInfo: String? = nil,
     failingNodes: [String] = [],
     slowNodes: [String: Duration] = [:],
     extraArguments: [String] = [],
@@ -35,6 +44,8 @@ public struct MockServerOptions: Sendable, Equatable {
     self.nodeTime = nodeTime
     self.statusInterval = statusInterval
     self.quirks = quirks
+    self.withoutQuirks = withoutQuirks
+    self.objectInfo = objectInfo
     self.failingNodes = failingNodes
     self.slowNodes = slowNodes
     self.extraArguments = extraArguments
@@ -55,6 +66,8 @@ public struct MockServerOptions: Sendable, Equatable {
       "--exit-with-parent",
     ]
     for quirk in quirks { arguments += ["--quirk", quirk] }
+    for quirk in withoutQuirks { arguments += ["--without-quirk", quirk] }
+    if let objectInfo { arguments += ["--object-info", objectInfo] }
     for node in failingNodes { arguments += ["--fail-node", node] }
     for (node, duration) in slowNodes.sorted(by: { $0.key < $1.key }) {
       arguments += ["--slow-node", "\(node)=\(Self.text(duration))"]

@@ -14,17 +14,15 @@ enum HTTPReplies {
     Response(status: status)
   }
 
-  /// A 400 for a body that is not JSON, naming the parser's complaint (the real server answers 500).
-  static func badJSON(_ error: JSONValue.ParseError) -> Response {
-    json(
-      [
-        "error": [
-          "type": "invalid_json", "message": "Request body is not valid JSON",
-          "details": .string(error.description), "extra_info": [:],
-        ],
-        "node_errors": [:],
-      ],
-      status: .badRequest)
+  static func text(_ text: String, status: HTTPResponse.Status) -> Response {
+    Response(
+      status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+      body: .init(byteBuffer: ByteBuffer(string: text)))
+  }
+
+  /// aiohttp's answer to a handler that raised (a body that is not JSON, for one): 500 with a text body.
+  static func internalServerError() -> Response {
+    text("500 Internal Server Error\n\nServer got itself in trouble", status: .internalServerError)
   }
 
   /// Reads the whole body (bounded by the upload limit) and parses it as JSON; an empty body is `{}`.

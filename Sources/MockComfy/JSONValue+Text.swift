@@ -25,6 +25,7 @@ extension JSONValue {
     case .null: output += "null"
     case .bool(let value): output += value ? "true" : "false"
     case .int(let value): output += String(value)
+    case .bigInteger(let digits): output += digits
     case .double(let value):
       if value.isFinite {
         output +=
@@ -88,12 +89,20 @@ struct JSONTextParser {
   }
 
   private func error(_ message: String) -> JSONValue.ParseError {
-    JSONValue.ParseError(description: "invalid JSON at byte \(position): \(message)")
+    // Line and column too: a person fixing a file by hand looks for those.
+    let before = bytes[..<min(position, bytes.count)]
+    let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+    let column = position - (before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) + 1
+    return JSONValue.ParseError(
+      description: "invalid JSON at byte \(position) (line \(line), column \(column)): \(message)")
   }
 
   private mutating func skipWhitespace() {
-    while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) {
-      position += 1
+    while position < bytes.count {
+      switch bytes[position] {
+      case 0x20, 0x0A, 0x0D, 0x09: position += 1
+      default: return
+      }
     }
   }
 
@@ -191,6 +200,18 @@ struct JSONTextParser {
 
   private mutating func parseString() throws(JSONValue.ParseError) -> String {
     position += 1
+    // Most strings have no escape: take their bytes at once (a /object_info dump is thousands).
+    var end = position
+    while end < bytes.count {
+      let byte = bytes[end]
+      if byte == UInt8(ascii: "\"") {
+        let text = String(decoding: bytes[position..<end], as: UTF8.self)
+        position = end + 1
+        return text
+      }
+      if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+      end += 1
+    }
     var units: [UInt16] = []
     var plain: [UInt8] = []
     func flushPlain() {
@@ -262,7 +283,10 @@ struct JSONTextParser {
     }
     let text = String(decoding: bytes[start..<position], as: UTF8.self)
     guard !text.isEmpty, text != "-" else { throw error("unexpected character") }
-    if isInteger, let value = Int(text) { return .int(value) }
+    if isInteger {
+      if let value = Int(text) { return .int(value) }
+      return .bigInteger(text)
+    }
     guard let value = Double(text) else { throw error("bad number \(text)") }
     return .double(value)
   }

@@ -9,6 +9,9 @@ public enum JSONValue: Sendable, Equatable {
   case bool(Bool)
   case int(Int)
   case double(Double)
+  /// An integer beyond `Int`'s range, kept as its digits so that it goes out exactly as it came in
+  /// (KSampler's seed maximum is 2^64 - 1).
+  case bigInteger(String)
   case string(String)
   case array([JSONValue])
   case object(JSONObject)
@@ -36,6 +39,7 @@ public enum JSONValue: Sendable, Equatable {
     switch self {
     case .int(let value): Double(value)
     case .double(let value): value
+    case .bigInteger(let digits): Double(digits)
     default: nil
     }
   }
@@ -62,6 +66,7 @@ public enum JSONValue: Sendable, Equatable {
     case .bool(let value): value
     case .int(let value): value != 0
     case .double(let value): value != 0
+    case .bigInteger: true
     case .string(let text): !text.isEmpty
     case .array(let values): !values.isEmpty
     case .object(let object): !object.isEmpty

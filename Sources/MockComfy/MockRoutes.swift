@@ -31,14 +31,14 @@ struct MockRoutes: Sendable {
     router.post("history") { request, _ in try await postHistory(request) }
     router.get("system_stats") { _, _ in HTTPReplies.json(systemStats()) }
     router.get("object_info") { _, _ in
-      HTTPReplies.json(NodeCatalog(inputImages: store.inputImages()).objectInfo)
+      HTTPReplies.json(configuration.nodes.objectInfo(inputImages: store.inputImages()))
     }
     router.get("object_info/:node_class") { _, context in
       let name = context.parameters.get("node_class") ?? ""
-      guard let nodeClass = NodeCatalog(inputImages: store.inputImages())[name] else {
-        return HTTPReplies.json([:])
-      }
-      return HTTPReplies.json([name: nodeClass.objectInfo])
+      guard let nodeClass = configuration.nodes[name] else { return HTTPReplies.json([:]) }
+      return HTTPReplies.json([
+        name: NodeCatalog.objectInfo(of: nodeClass, inputImages: store.inputImages())
+      ])
     }
     router.get("embeddings") { _, _ in HTTPReplies.json([]) }
     router.get("extensions") { _, _ in HTTPReplies.json([]) }
@@ -57,15 +57,33 @@ struct MockRoutes: Sendable {
     router.post("free") { _, _ in HTTPReplies.empty() }
   }
 
+  /// `GET /`: the real server serves its web frontend; the mock a page saying what it is.
+  func registerRoot(on router: some RouterMethods<Context>) {
+    router.get("/") { _, _ in
+      Response(
+        status: .ok, headers: [.contentType: "text/html"],
+        body: .init(
+          byteBuffer: ByteBuffer(
+            string:
+              "<!DOCTYPE html>\n<html><head><title>ComfyUI</title></head><body>Faultline mock of ComfyUI 0.3.64: no web frontend.</body></html>\n"
+          )))
+    }
+  }
+
   private func queueInfo() async -> Response {
     HTTPReplies.json(["exec_info": ["queue_remaining": .int(await queue.remaining)]])
   }
 
   private func postPrompt(_ request: Request) async throws -> Response {
-    let body: JSONValue
-    switch try await HTTPReplies.jsonBody(of: request, limit: configuration.maxUploadSize) {
-    case .success(let value): body = value
-    case .failure(let error): return HTTPReplies.badJSON(error)
+    let buffer = try await request.body.collect(upTo: configuration.maxUploadSize)
+    // aiohttp's `request.json()` raises on an empty or malformed body, and the handler with it: 500.
+    guard let body = try? JSONValue.parse(Array(buffer.readableBytesView)) else {
+      return HTTPReplies.internalServerError()
+    }
+    switch body {
+    case .object, .array, .string: break
+    // `"prompt" in json_data` raises on a number, true or null.
+    default: return HTTPReplies.internalServerError()
     }
     let number = await queue.assignNumber(
       given: body["number"], front: body["front"]?.isTruthy ?? false)
@@ -87,18 +105,23 @@ struct MockRoutes: Sendable {
     } else {
       promptID = UUID().uuidString.lowercased()
     }
-    let validator = PromptValidator(catalog: NodeCatalog(inputImages: store.inputImages()))
+    let validator = PromptValidator(
+      catalog: configuration.nodes, inputFileExists: { [store] in store.inputFile($0) != nil })
     switch validator.validate(prompt) {
-    case .failure(let failure):
-      return HTTPReplies.json(failure.body, status: .badRequest)
+    case .failure(.serverError):
+      return HTTPReplies.internalServerError()
+    case .failure(.refused(let error, let nodeErrors)):
+      return HTTPReplies.json(["error": error, "node_errors": nodeErrors], status: .badRequest)
     case .success(let validated):
       var extraData = body["extra_data"]?.objectValue ?? [:]
       if let clientID = body["client_id"] { extraData["client_id"] = clientID }
       await queue.put(
         number: number, promptID: promptID, prompt: prompt, extraData: extraData,
         validated: validated)
+      // Outputs that failed are named in node_errors; the others run.
       return HTTPReplies.json([
-        "prompt_id": .string(promptID), "number": number, "node_errors": [:],
+        "prompt_id": .string(promptID), "number": number,
+        "node_errors": .object(validated.nodeErrors),
       ])
     }
   }
@@ -171,9 +194,15 @@ struct MockRoutes: Sendable {
     return [
       "system": [
         "os": "posix", "ram_total": .int(Int(memory)), "ram_free": .int(Int(memory / 2)),
-        "comfyui_version": "0.3.66", "python_version": "3.12.3 (faultline mock)",
+        "comfyui_version": "0.3.64", "required_frontend_version": "1.27.10",
+        "installed_templates_version": "0.1.95", "required_templates_version": "0.1.95",
+        "python_version": "3.11.7 (main, faultline mock) [GCC 12.2.0]",
         "pytorch_version": "2.8.0+cpu",
-        "embedded_python": false, "argv": .array(CommandLine.arguments.map { .string($0) }),
+        "embedded_python": false,
+        "argv": [
+          "main.py", "--cpu", "--listen", .string(configuration.host), "--port",
+          .string(String(configuration.port)),
+        ],
       ],
       "devices": [
         [

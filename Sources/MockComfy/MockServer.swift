@@ -65,6 +65,8 @@ public final class MockServer: Sendable {
     router.add(middleware: InFlightMiddleware(requests: inFlight))
     router.add(middleware: OriginCheckMiddleware())
     router.add(middleware: MockEventMiddleware())
+    router.add(middleware: NotFoundMiddleware())
+    routes.registerRoot(on: router)
     for group in [router.group(""), router.group("api")] {
       routes.register(on: group)
       group.ws("ws") { _, _ in

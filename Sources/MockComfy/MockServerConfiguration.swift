@@ -5,7 +5,11 @@ import Foundation
 public enum MockQuirk: String, Sendable, CaseIterable {
   /// ComfyUI issue #16010: when an old socket's handler ends after a new socket with the same `clientId`
   /// has registered, the old handler removes the new one; the reconnected client silently stops receiving.
+  /// ComfyUI 0.3.64 behaves so, hence on by default; switch it off for the fixed behaviour.
   case reconnectRace = "reconnect-race"
+
+  /// What ComfyUI 0.3.64 does, and so what the mock does unless told otherwise.
+  public static let realServerDefaults: Set<MockQuirk> = [.reconnectRace]
 }
 
 /// How a mock server listens, how long its work takes and which scripted behaviour it shows.
@@ -18,10 +22,13 @@ public struct MockServerConfiguration: Sendable {
   public var nodeTime: Duration
   /// Progress steps (with a preview frame each) that a sampler node reports while it runs.
   public var progressSteps: Int
-  /// Interval of the unsolicited `status` broadcast that lets idle clients see traffic; nil turns it off.
+  /// Interval of an unsolicited `status` broadcast that lets idle clients see traffic; nil (the
+  /// default) sends none, as the real server sends none while idle.
   public var statusInterval: Duration?
-  /// Real-server behaviours switched on.
+  /// Real-server behaviours switched on; the real server's own (`MockQuirk.realServerDefaults`) by default.
   public var quirks: Set<MockQuirk>
+  /// The node classes served and run: the built-in core nodes, or a user's `/object_info` dump.
+  public var nodes: NodeCatalog
   /// Nodes (by class type or node id) that fail with `execution_error` when they run.
   public var failingNodes: Set<String>
   /// Nodes (by class type or node id) that run for the given time instead of `nodeTime`.
@@ -41,8 +48,9 @@ public struct MockServerConfiguration: Sendable {
     port: Int = 0,
     nodeTime: Duration = .milliseconds(250),
     progressSteps: Int = 4,
-    statusInterval: Duration? = .seconds(5),
-    quirks: Set<MockQuirk> = [],
+    statusInterval: Duration? = nil,
+    quirks: Set<MockQuirk> = MockQuirk.realServerDefaults,
+    nodes: NodeCatalog = .builtIn,
     failingNodes: Set<String> = [],
     slowNodes: [String: Duration] = [:],
     cache: MockCacheMode = .classic,
@@ -55,6 +63,7 @@ public struct MockServerConfiguration: Sendable {
     self.progressSteps = progressSteps
     self.statusInterval = statusInterval
     self.quirks = quirks
+    self.nodes = nodes
     self.failingNodes = failingNodes
     self.slowNodes = slowNodes
     self.cache = cache

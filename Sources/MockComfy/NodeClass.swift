@@ -1,64 +1,74 @@
-/// One node class the mock knows, described as `/object_info` describes it, plus what executing it produces.
+/// One node class the mock knows: its `/object_info` entry, kept verbatim, and what validation and
+/// execution read from it.
 struct NodeClass: Sendable {
-  /// What running the node leaves behind, which decides its `executed` message and history output.
-  enum Product: Sendable {
-    case none
-    /// Saved images in the `output` directory (SaveImage).
-    case savedImages
-    /// Temporary images in the `temp` directory (PreviewImage).
-    case previewImages
-  }
-
   let name: String
-  let displayName: String
-  let category: String
-  let description: String
-  /// `(input name, [type or combo list, options])` in declaration order.
-  let required: [(String, JSONValue)]
-  let optional: [(String, JSONValue)]
-  let hidden: [(String, JSONValue)]
+  /// The entry as the dump (or the built-in catalogue) has it; `/object_info` answers it unchanged.
+  let info: JSONValue
+  /// `(input name, spec)` in declaration order (`input_order` when the entry has one).
+  let required: [(String, InputSpec)]
+  let optional: [(String, InputSpec)]
+  /// Names of the inputs the server fills itself (`PROMPT`, `UNIQUE_ID`...); never validated.
+  let hidden: [String]
+  /// `RETURN_TYPES`: the type of each output slot.
   let outputs: [String]
-  let outputTooltips: [String]
   let isOutputNode: Bool
-  /// Samplers report progress steps and preview frames while they run.
-  let reportsProgress: Bool
-  let product: Product
-  /// Whether an unchanged node may come from the output cache. LoadImage may not: the real server
-  /// hashes its file each time (`IS_CHANGED`), which the mock does not.
-  var isCacheable = true
+  /// What running the node does, chosen by class name for the core nodes and by types otherwise.
+  let behaviour: NodeBehaviour
 
-  /// The `/object_info` entry, field for field as the real `node_info` builds it.
-  var objectInfo: JSONValue {
-    var input = JSONObject()
-    var inputOrder = JSONObject()
-    for (section, members) in [("required", required), ("optional", optional), ("hidden", hidden)]
-    where !members.isEmpty {
-      var object = JSONObject()
-      for (name, spec) in members { object[name] = spec }
-      input[section] = .object(object)
-      inputOrder[section] = .array(members.map { .string($0.0) })
-    }
-    var info: JSONObject = [
-      "input": .object(input),
-      "input_order": .object(inputOrder),
-      "output": .array(outputs.map { .string($0) }),
-      "output_is_list": .array(outputs.map { _ in .bool(false) }),
-      "output_name": .array(outputs.map { .string($0) }),
-      "name": .string(name),
-      "display_name": .string(displayName),
-      "description": .string(description),
-      "python_module": "nodes",
-      "category": .string(category),
-      "output_node": .bool(isOutputNode),
-    ]
-    if !outputTooltips.isEmpty {
-      info["output_tooltips"] = .array(outputTooltips.map { .string($0) })
-    }
-    return .object(info)
+  /// Required then optional inputs, the order in which validation walks them.
+  var declaredInputs: [(String, InputSpec)] { required + optional }
+
+  /// The `/object_info` entry, with `combo` replacing the choices of the input `comboInput` (LoadImage
+  /// lists the files of the input directory as they are now).
+  func objectInfo(replacingChoicesOf comboInput: String? = nil, with combo: [JSONValue] = [])
+    -> JSONValue
+  {
+    guard let comboInput, case .object(var entry) = info,
+      case .object(var input) = entry["input"] ?? .null,
+      case .object(var section) = input["required"] ?? .null,
+      case .array(var spec) = section[comboInput] ?? .null, !spec.isEmpty
+    else { return info }
+    spec[0] = .array(combo)
+    section[comboInput] = .array(spec)
+    input["required"] = .object(section)
+    entry["input"] = .object(input)
+    return .object(entry)
+  }
+}
+
+/// One input's declared spec, `[TYPE, {options}]` as `/object_info` writes it.
+struct InputSpec: Sendable {
+  enum Kind: Sendable, Equatable {
+    case int
+    case float
+    case string
+    case boolean
+    /// A list of choices (`[[a, b], {...}]`, or V3's `["COMBO", {"options": [...]}]`).
+    case combo([JSONValue])
+    /// Any other type name (`IMAGE`, `MODEL`, `*`, `A,B`): only a link can feed it.
+    case linked(String)
   }
 
-  /// The declared spec of an input (required or optional), for validation.
-  func spec(ofInput name: String) -> JSONValue? {
-    (required + optional).first { $0.0 == name }?.1
+  /// The spec exactly as declared.
+  let raw: JSONValue
+  let kind: Kind
+  let options: JSONObject
+
+  /// `input_config` of error messages: the type and the options, `{}` when none are declared (the
+  /// real server rebuilds the pair from its input info).
+  var config: JSONValue {
+    [raw.arrayValue?.first ?? .null, .object(options)]
+  }
+
+  /// The declared type as the server compares it with a link's type: the name, or "COMBO" for a list.
+  var typeName: String {
+    switch kind {
+    case .int: "INT"
+    case .float: "FLOAT"
+    case .string: "STRING"
+    case .boolean: "BOOLEAN"
+    case .combo: raw.arrayValue?.first?.stringValue ?? "COMBO"
+    case .linked(let name): name
+    }
   }
 }

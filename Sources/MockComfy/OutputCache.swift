@@ -14,10 +14,12 @@ public enum MockCacheMode: String, Sendable, CaseIterable {
 /// A node is a hit when its class and inputs, followed through every link back to the graph's roots,
 /// equal those of a node that ran (or was itself a hit) in the latest prompt: what the real server's
 /// input-signature cache keys on. After each prompt only that prompt's nodes stay, as the classic
-/// cache does. Classes that are not `isCacheable` (LoadImage) are never hits.
+/// cache does. LoadImage's signature includes its file's content (its `IS_CHANGED` hashes the file);
+/// SaveImageWebsocket is never a hit (its `IS_CHANGED` is the time).
 final class OutputCache: Sendable {
-  /// What a hit replays: the node's `executed` output; nil for a node that is not an output node.
+  /// What a hit gives back: the node's values for the nodes after it, and its `executed` output.
   struct Entry: Sendable {
+    let values: [NodeValue]
     let output: JSONValue?
   }
 
@@ -25,24 +27,41 @@ final class OutputCache: Sendable {
   private static let longestSignature = 1 << 16
   private let entries = Locked<[String: Entry]>([:])
 
-  /// The signature of every cacheable node, by node id. Nodes are visited in execution order, so a
-  /// node's inputs already have theirs.
-  static func signatures(of prompt: ValidatedPrompt) -> [String: String] {
+  /// The signature of every cacheable node, by node id. `fileStamp` gives the content stamp of
+  /// LoadImage's file (nil when missing).
+  static func signatures(
+    of prompt: ValidatedPrompt, fileStamp: (String) -> String?
+  ) -> [String: String] {
     var signatures: [String: String] = [:]
-    nodes: for node in prompt.executionOrder where node.nodeClass.isCacheable {
+    var failed: Set<String> = []
+    func signature(of id: String, depth: Int) -> String? {
+      if let known = signatures[id] { return known }
+      guard !failed.contains(id), depth < 10_000, let node = prompt.nodes[id],
+        node.nodeClass.behaviour.isCacheable
+      else { return nil }
+      failed.insert(id)  // a cycle reaching back here has no signature
       var parts: [String] = []
       for (name, value) in node.inputs.members.sorted(by: { $0.key < $1.key }) {
         if let link = PromptValidator.link(value) {
-          guard let source = signatures[link.node] else { continue nodes }
+          guard let source = signature(of: link.node, depth: depth + 1) else { return nil }
           parts.append("\(name)=<\(source)>#\(link.slot)")
         } else {
           parts.append("\(name)=\(value.text)")
         }
       }
-      let signature = "\(node.nodeClass.name)(\(parts.joined(separator: ",")))"
-      guard signature.utf8.count <= longestSignature else { continue }
-      signatures[node.id] = signature
+      if node.nodeClass.behaviour == .loadImage {
+        guard let file = node.inputs["image"]?.stringValue, let stamp = fileStamp(file) else {
+          return nil
+        }
+        parts.append("#file=\(stamp)")
+      }
+      let text = "\(node.nodeClass.name)(\(parts.joined(separator: ",")))"
+      guard text.utf8.count <= longestSignature else { return nil }
+      failed.remove(id)
+      signatures[id] = text
+      return text
     }
+    for id in prompt.nodes.keys { _ = signature(of: id, depth: 0) }
     return signatures
   }
 

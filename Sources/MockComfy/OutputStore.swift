@@ -15,7 +15,8 @@ final class OutputStore: Sendable {
   static let directoryTypes = ["input", "output", "temp"]
 
   let root: URL
-  private let counter = Locked(0)
+  /// Held while a save picks its file numbers and writes, so two saves never take the same number.
+  private let saving = Locked(())
 
   /// Creates a fresh directory for this server inside `parent` (the system temporary directory when nil).
   init(parent: URL?) throws {
@@ -43,16 +44,113 @@ final class OutputStore: Sendable {
     return names.filter { !$0.hasPrefix(".") }.sorted()
   }
 
-  /// Saves a PNG as the real SaveImage/PreviewImage name it: `prefix_00001_.png`, counting up.
-  func saveImage(_ png: [UInt8], prefix: String, type: String) throws -> JSONValue {
-    let number = counter.withLock { value -> Int in
-      value += 1
-      return value
+  /// Saves one PNG per image of a batch as SaveImage and PreviewImage name them: `prefix_00001_.png`,
+  /// counting on from the highest number already in the folder for that prefix; a prefix with a
+  /// folder (`project/img`) saves under that subfolder. Throws `NodeRunFailure` as the real node does
+  /// when the prefix leaves the directory.
+  func saveImages(
+    count: Int, prefix: String, type: String, render: (Int) -> [UInt8]
+  ) throws -> [JSONValue] {
+    guard let base = directory(type: type) else { throw CocoaError(.fileNoSuchFile) }
+    let normalized = Self.normalize(prefix)
+    let slash = normalized.lastIndex(of: "/")
+    let subfolder = slash.map { String(normalized[..<$0]) } ?? ""
+    let name = slash.map { String(normalized[normalized.index(after: $0)...]) } ?? normalized
+    guard let folder = Self.resolve(subfolder, under: base) else {
+      throw NodeRunFailure(
+        exceptionType: "Exception",
+        message:
+          "**** ERROR: Saving image outside the output folder is not allowed.\n full_output_folder: \(base.path)/\(subfolder)\n         output_dir: \(base.path)",
+        frame:
+          "  File \"ComfyUI/folder_paths.py\", line 454, in get_save_image_path\n    raise Exception(err)\n"
+      )
     }
-    let filename = "\(prefix)_\(String(format: "%05d", number))_.png"
-    guard let directory = directory(type: type) else { throw CocoaError(.fileNoSuchFile) }
-    try Data(png).write(to: directory.appendingPathComponent(filename))
-    return ["filename": .string(filename), "subfolder": "", "type": .string(type)]
+    return try saving.withLock { _ in
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      var next = Self.nextCounter(in: folder, name: name)
+      var images: [JSONValue] = []
+      for index in 0..<count {
+        let filename = "\(name)_\(String(format: "%05d", next))_.png"
+        try Data(render(index)).write(to: folder.appendingPathComponent(filename))
+        images.append([
+          "filename": .string(filename), "subfolder": .string(subfolder), "type": .string(type),
+        ])
+        next += 1
+      }
+      return images
+    }
+  }
+
+  /// `os.path.normpath` of a relative prefix.
+  private static func normalize(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+      if part == "..", let last = parts.last, last != ".." {
+        parts.removeLast()
+      } else {
+        parts.append(part)
+      }
+    }
+    return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+  }
+
+  /// The number after the highest `name_NNNNN_` file in `folder` (`get_save_image_path`).
+  private static func nextCounter(in folder: URL, name: String) -> Int {
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    var highest = 0
+    for file in files where file.hasPrefix(name + "_") {
+      let rest = file.dropFirst(name.count + 1)
+      guard let digits = rest.split(separator: "_", omittingEmptySubsequences: false).first,
+        let number = Int(digits)
+      else { continue }
+      highest = max(highest, number)
+    }
+    return highest + 1
+  }
+
+  /// The input file a LoadImage names (`name.png`, `sub/name.png` or `name.png [output]`), if it exists.
+  func inputFile(_ name: String) -> URL? {
+    var filename = name
+    var type = "input"
+    for annotated in Self.directoryTypes where filename.hasSuffix(" [\(annotated)]") {
+      filename = String(filename.dropLast(annotated.count + 3))
+      type = annotated
+    }
+    guard let base = directory(type: type), let file = Self.resolve(filename, under: base) else {
+      return nil
+    }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    else { return nil }
+    return file
+  }
+
+  /// A stamp of the input file's content (FNV-1a 64 over its bytes), which changes when it does.
+  func inputFileStamp(_ name: String) -> String? {
+    guard let file = inputFile(name), let data = FileManager.default.contents(atPath: file.path)
+    else { return nil }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data {
+      hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+    }
+    return "\(data.count)-\(String(hash, radix: 16))"
+  }
+
+  /// Width and height of an input PNG (its IHDR), nil for another format or a missing file.
+  func inputImageSize(_ name: String) -> (width: Int, height: Int)? {
+    guard let file = inputFile(name), let handle = try? FileHandle(forReadingFrom: file) else {
+      return nil
+    }
+    defer { try? handle.close() }
+    guard let header = try? handle.read(upToCount: 24), header.count == 24,
+      Array(header.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    else { return nil }
+    let bytes = Array(header)
+    func word(_ offset: Int) -> Int {
+      bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+    }
+    return (word(16), word(20))
   }
 
   /// Resolves `/view?filename=&type=&subfolder=` with the real server's checks, in its order.

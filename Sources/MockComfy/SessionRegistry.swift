@@ -93,18 +93,33 @@ final class SessionRegistry: Sendable {
     MockEventLog.shared.recordMessage(message, to: delivered)
   }
 
-  /// Sends a preview frame, type 4 to clients that announced `supports_preview_metadata`, type 1 to others.
-  func sendPreview(png: [UInt8], nodeID: String, promptID: String, to sid: String?) {
+  /// One progress-bar update to one client (or everyone when `sid` is nil), in the order ComfyUI
+  /// 0.3.64 sends it: `progress_state`, then to a client that announced `supports_preview_metadata` the
+  /// type-4 preview and `progress`, to any other `progress` and the type-1 preview.
+  func sendProgressStep(
+    progressState: JSONValue, progress: JSONValue, preview png: [UInt8], nodeID: String,
+    promptID: String, to sid: String?
+  ) {
+    let (stateText, progressText) = (progressState.text, progress.text)
     let plain = BinaryFrame.preview(png: png)
     let withMetadata = BinaryFrame.previewWithMetadata(png: png, nodeID: nodeID, promptID: promptID)
     let delivered = state.withLock { state -> [String] in
       let targets =
         sid.map { id in state.sessions[id] != nil ? [id] : [] } ?? Array(state.sessions.keys)
       for session in targets.compactMap({ state.sessions[$0] }) {
-        session.outbox.yield(.binary(session.supportsPreviewMetadata ? withMetadata : plain))
+        session.outbox.yield(.text(stateText))
+        if session.supportsPreviewMetadata {
+          session.outbox.yield(.binary(withMetadata))
+          session.outbox.yield(.text(progressText))
+        } else {
+          session.outbox.yield(.text(progressText))
+          session.outbox.yield(.binary(plain))
+        }
       }
       return targets
     }
+    MockEventLog.shared.recordMessage(progressState, to: delivered)
+    MockEventLog.shared.recordMessage(progress, to: delivered)
     MockEventLog.shared.recordMessage(
       ["type": "preview", "data": ["prompt_id": .string(promptID), "node": .string(nodeID)]],
       to: delivered)

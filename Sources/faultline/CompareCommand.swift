@@ -61,6 +61,9 @@ struct CompareCommand: AsyncParsableCommand {
   )
   var promptWait = "10s"
 
+  @Option(help: "A dump of a real server's GET /object_info whose node classes the mock runs.")
+  var objectInfo: String?
+
   func validate() throws {
     guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
     for (value, option) in [(proxyPort, "--proxy-port"), (serverPort, "--server-port")]
@@ -80,7 +83,7 @@ struct CompareCommand: AsyncParsableCommand {
       try await compare(client: client, selected)
       return
     }
-    let runner = RecoveryRunner(repeats: runs, seed: seed) { measurement in
+    var runner = RecoveryRunner(repeats: runs, seed: seed) { measurement in
       let outcome =
         measurement.error.map { "could not be measured: \($0)" }
         ?? (measurement.recovered
@@ -88,6 +91,7 @@ struct CompareCommand: AsyncParsableCommand {
           : "did NOT recover")
       Console.err("\(measurement.scenario) run \(measurement.run): \(outcome)\n")
     }
+    runner.mockOptions.objectInfo = objectInfo
     let report = await runner.run(selected)
     Console.out(report.table() + "\n")
     writeReports(
@@ -118,7 +122,7 @@ struct CompareCommand: AsyncParsableCommand {
       Foundation.exit(130)
     }
     defer { guardian.cancel() }
-    let runner = ClientRunner(
+    var runner = ClientRunner(
       command: command, runs: runs, seed: seed, proxyPort: proxyPort, serverPort: serverPort,
       connectDeadline: connect, promptDeadline: promptDeadline, recoveryDeadline: recovery
     ) { run in
@@ -134,6 +138,7 @@ struct CompareCommand: AsyncParsableCommand {
         "[\(((selected.firstIndex { $0.name == run.scenario } ?? 0) * runs) + run.run)/\(total)] \(run.scenario) run \(run.run): \(parts.joined(separator: ", "))\n"
       )
     }
+    runner.mockOptions.objectInfo = objectInfo
     let report: ClientReport
     do {
       report = try await runner.run(selected)

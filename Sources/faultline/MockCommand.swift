@@ -21,13 +21,26 @@ struct MockCommand: AsyncParsableCommand {
   @Option(help: "How long each node runs, e.g. 250ms.") var nodeTime = "250ms"
   @Option(help: "Progress steps (each with a preview frame) reported by sampler nodes.")
   var progressSteps = 4
-  @Option(help: "Interval of the idle status broadcast, e.g. 5s; 0 turns it off.")
-  var statusInterval = "5s"
+  @Option(
+    help:
+      "Interval of an unsolicited status broadcast, e.g. 5s; 0 (the default, as the real server) sends none."
+  )
+  var statusInterval = "0"
   @Option(
     help:
       "Switch on a real-server quirk (repeatable): \(MockQuirk.allCases.map(\.rawValue).joined(separator: ", "))."
   )
   var quirk: [String] = []
+  @Option(
+    help:
+      "Switch off a quirk ComfyUI 0.3.64 has and the mock therefore shows by default, for the fixed behaviour (repeatable): \(MockQuirk.realServerDefaults.map(\.rawValue).sorted().joined(separator: ", "))."
+  )
+  var withoutQuirk: [String] = []
+  @Option(
+    help:
+      "A dump of a real server's GET /object_info: serve, validate and run its node classes instead of the built-in core nodes."
+  )
+  var objectInfo: String?
   @Option(help: "Make a node fail with execution_error, by class type or node id (repeatable).")
   var failNode: [String] = []
   @Option(help: "Make a node run longer, as CLASS_OR_ID=DURATION (repeatable), e.g. KSampler=3s.")
@@ -52,24 +65,38 @@ struct MockCommand: AsyncParsableCommand {
   var exitWithParent = false
 
   func validate() throws {
-    _ = try makeConfiguration()
+    _ = try makeConfiguration(loadingNodes: false)
   }
 
-  func makeConfiguration() throws -> MockServerConfiguration {
+  /// The server's configuration; `loadingNodes` reads the `--object-info` dump (once, in `run`).
+  func makeConfiguration(loadingNodes: Bool = true) throws -> MockServerConfiguration {
     guard (0...65_535).contains(port) else {
       throw ValidationError("--port \(port) is not between 0 and 65535")
     }
     guard progressSteps >= 0 else {
       throw ValidationError("--progress-steps \(progressSteps) must not be negative")
     }
-    var quirks: Set<MockQuirk> = []
-    for name in quirk {
-      guard let value = MockQuirk(rawValue: name) else {
-        throw ValidationError(
-          "--quirk \(name) is unknown; known: \(MockQuirk.allCases.map(\.rawValue).joined(separator: ", "))"
-        )
+    var quirks = MockQuirk.realServerDefaults
+    for (names, option) in [(quirk, "--quirk"), (withoutQuirk, "--without-quirk")] {
+      for name in names {
+        guard let value = MockQuirk(rawValue: name) else {
+          throw ValidationError(
+            "\(option) \(name) is unknown; known: \(MockQuirk.allCases.map(\.rawValue).joined(separator: ", "))"
+          )
+        }
+        if option == "--quirk" { quirks.insert(value) } else { quirks.remove(value) }
       }
-      quirks.insert(value)
+    }
+    let nodes: NodeCatalog
+    if let objectInfo {
+      do {
+        // Loaded once, in `run`; `validate` only checks the other options.
+        nodes = loadingNodes ? try NodeCatalog.load(file: objectInfo) : .empty
+      } catch {
+        throw ValidationError("--object-info \(error)")
+      }
+    } else {
+      nodes = .builtIn
     }
     var slowNodes: [String: Duration] = [:]
     for entry in slowNode {
@@ -88,7 +115,7 @@ struct MockCommand: AsyncParsableCommand {
     return MockServerConfiguration(
       host: host, port: port, nodeTime: try parseDuration(nodeTime, option: "--node-time"),
       progressSteps: progressSteps,
-      statusInterval: interval == .zero ? nil : interval, quirks: quirks,
+      statusInterval: interval == .zero ? nil : interval, quirks: quirks, nodes: nodes,
       failingNodes: Set(failNode), slowNodes: slowNodes, cache: cacheMode,
       outputParentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
   }

@@ -42,11 +42,17 @@ struct UpCommand: AsyncParsableCommand {
   @Option(help: "How long each node of a prompt runs, e.g. 250ms.")
   var nodeTime = "250ms"
 
-  @Option(help: "Interval of the idle status broadcast, e.g. 5s.")
-  var statusInterval = "5s"
+  @Option(
+    help:
+      "Interval of an unsolicited status broadcast, e.g. 5s; 0 (the default, as the real server) sends none."
+  )
+  var statusInterval = "0"
 
   @Option(help: "Switch on a real-server quirk of the mock (repeatable), e.g. reconnect-race.")
   var quirk: [String] = []
+
+  @Option(help: "A dump of a real server's GET /object_info whose node classes the mock runs.")
+  var objectInfo: String?
 
   @Option(
     help:
@@ -72,7 +78,7 @@ struct UpCommand: AsyncParsableCommand {
     let options = MockServerOptions(
       nodeTime: try parseDuration(nodeTime, option: "--node-time"),
       statusInterval: try parseDuration(statusInterval, option: "--status-interval"),
-      quirks: quirk)
+      quirks: quirk, objectInfo: objectInfo)
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT, SIGHUP])
     let servers = try ServerManager(
       options: options, parentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })

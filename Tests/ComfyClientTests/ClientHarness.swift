@@ -23,7 +23,9 @@ enum ClientHarness {
         // Generous: three spawned servers answering their first upgrade on a loaded 2-core
         // machine have taken more than 2 s.
         connectTimeout: .seconds(5),
-        closeTimeout: .milliseconds(500)),
+        closeTimeout: .milliseconds(500),
+        // RestartableMock broadcasts status every 250 ms: silence means a dead session even idle.
+        silenceCountsWhenIdle: true),
       healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
       requestTimeout: .seconds(3)
     )

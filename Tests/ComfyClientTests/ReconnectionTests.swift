@@ -168,7 +168,7 @@ import Testing
   /// to close first, so both variants must end up receiving again.
   @Test(arguments: [false, true])
   func aSocketThatStopsReceivingIsNoticedBySilenceAndReplaced(reconnectRace: Bool) async throws {
-    try await RestartableMock.with({ if reconnectRace { $0.quirks = [.reconnectRace] } }) { mock in
+    try await RestartableMock.with({ $0.quirks = reconnectRace ? [.reconnectRace] : [] }) { mock in
       var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(1))
       configuration.clientId = "silence-test"
       try await ClientHarness.withClient(configuration) { client in
@@ -198,7 +198,7 @@ import Testing
   /// while staying open; the client must notice and reconnect. Without it nothing happens.
   @Test(arguments: [true, false])
   func theReconnectRaceIsDetectedAndRepaired(quirk: Bool) async throws {
-    try await RestartableMock.with({ if quirk { $0.quirks = [.reconnectRace] } }) { mock in
+    try await RestartableMock.with({ $0.quirks = quirk ? [.reconnectRace] : [] }) { mock in
       var old = ClientHarness.configuration(
         port: mock.port, autoReconnect: false, silenceTimeout: nil)
       old.clientId = "racer"

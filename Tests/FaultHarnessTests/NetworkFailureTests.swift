@@ -217,7 +217,9 @@ import Testing
   /// the client stops receiving without any close: it must notice by silence and reconnect.
   @Test(arguments: [true, false])
   func theReconnectRaceIsDetectedByTheClient(quirk: Bool) async throws {
-    let options = TestSupport.mockOptions(quirks: quirk ? ["reconnect-race"] : [])
+    // The race is on by default, as in ComfyUI 0.3.64: the variant without it asks for the fix.
+    let options = TestSupport.mockOptions(
+      quirks: quirk ? ["reconnect-race"] : [], withoutQuirks: quirk ? [] : ["reconnect-race"])
     try await TestSupport.withProxiedServer(options) { _, server, proxies, url in
       let cleanPort = try await proxies.addProxy(name: "clean", upstreamPort: server.port)
       let clientId = "racer-\(UUID().uuidString.prefix(8))"

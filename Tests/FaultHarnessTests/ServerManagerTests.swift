@@ -109,3 +109,24 @@ import Testing
     return try await withClient(configuration) { client in await client.validateConnection() }
   }
 }
+
+/// `MockServerOptions.objectInfo` reaches the spawned `faultline mock` (and with it `up` and `compare`).
+@Suite struct MockNodeSetTests {
+  @Test func theServersNodeClassesComeFromTheGivenDump() async throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "faultline-dump-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let dump = folder.appendingPathComponent("nodes.json")
+    try Data(
+      #"{"OnlyNode": {"input": {"required": {"images": ["IMAGE"]}}, "output": [], "output_node": true}}"#
+        .utf8
+    ).write(to: dump)
+    var options = TestSupport.mockOptions()
+    options.objectInfo = dump.path
+    try await TestSupport.withServer(options) { _, server in
+      let info = try await HTTPProbe.request("GET", "/object_info", port: server.port)
+      #expect(info.object.map { Array($0.keys) } == ["OnlyNode"])
+    }
+  }
+}

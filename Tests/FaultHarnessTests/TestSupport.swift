@@ -13,11 +13,11 @@ enum TestSupport {
   /// Mock options for fast tests: short nodes, a status broadcast every 250 ms so a 1.5 s silence
   /// deadline never fires on an idle but healthy connection.
   static func mockOptions(
-    slowNodes: [String: Duration] = [:], quirks: [String] = []
+    slowNodes: [String: Duration] = [:], quirks: [String] = [], withoutQuirks: [String] = []
   ) -> MockServerOptions {
     MockServerOptions(
       nodeTime: .milliseconds(50), statusInterval: .milliseconds(250), quirks: quirks,
-      slowNodes: slowNodes, stopGrace: .seconds(3))
+      withoutQuirks: withoutQuirks, slowNodes: slowNodes, stopGrace: .seconds(3))
   }
 
   /// A running mock server for `body`, stopped (and its files removed) however `body` ends.

@@ -34,7 +34,8 @@ struct InteropTests {
       _, port async throws in
       let client = try ManagedChild(
         executable: python, arguments: [script.path, "127.0.0.1:\(port)"])
-      let status = await client.waitForExit(timeout: .seconds(60))
+      // Completion, not just exit: the summary may still be in the pipe when the exit is reaped.
+      let status = await client.waitForCompletion(timeout: .seconds(60))
       if status == nil { await client.terminate(grace: .seconds(1)) }
       #expect(status == .exited(code: 0), "python stderr: \(client.standardError)")
       let summary = try JSONValue.parse(Array(client.standardOutput.utf8))

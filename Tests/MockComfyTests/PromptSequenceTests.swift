@@ -34,11 +34,13 @@ struct PromptSequenceTests {
       #expect(await client.waitForDone(promptID: promptID))
 
       let types = Self.outline(client.texts)
-      // Per node: progress_state, executing, [progress, progress_state]*, [executed], progress_state.
+      // Per node: progress_state, executing, [progress_state, progress]*, [executed], progress_state.
+      // Nodes run in the order of ComfyUI's ExecutionList: the loader first (it leads to the
+      // output soonest), then the others in the order the outputs' walk met them.
       var expected = ["status", "status", "execution_start", "execution_cached"]
-      for node in ["4", "6", "7", "5", "3", "8", "9"] {
+      for node in ["4", "5", "7", "6", "3", "8", "9"] {
         expected += ["progress_state", "executing"]
-        if node == "3" { expected += ["progress", "progress_state", "progress", "progress_state"] }
+        if node == "3" { expected += ["progress_state", "progress", "progress_state", "progress"] }
         if node == "9" { expected += ["executed"] }
         expected += ["progress_state"]
       }
@@ -48,7 +50,7 @@ struct PromptSequenceTests {
       let executingNodes = client.texts.filter { $0["type"] == "executing" }.map {
         $0["data"]?["node"] ?? "missing"
       }
-      #expect(executingNodes == ["4", "6", "7", "5", "3", "8", "9", .null])
+      #expect(executingNodes == ["4", "5", "7", "6", "3", "8", "9", .null])
       let statusCounts = client.texts.filter { $0["type"] == "status" }.compactMap {
         $0["data"]?["status"]?["exec_info"]?["queue_remaining"]?.intValue
       }
@@ -251,7 +253,7 @@ struct PromptSequenceTests {
       let error = try #require(client.texts.first { $0["type"] == "execution_error" }?["data"])
       #expect(error["node_id"] == "8")
       #expect(error["node_type"] == "VAEDecode")
-      #expect(error["executed"] == ["4", "6", "7", "5", "3"])
+      #expect(error["executed"] == ["4", "5", "7", "6", "3"])
       for field in [
         "exception_message", "exception_type", "traceback", "current_inputs", "current_outputs",
         "timestamp",

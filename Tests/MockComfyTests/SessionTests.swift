@@ -14,12 +14,13 @@ struct SessionTests {
   }
 
   @Test(
-    "same clientId replaces the old socket; when the old one closes, the new one keeps receiving unless the #16010 quirk is on",
+    "same clientId replaces the old socket; when the old one closes, the new one keeps receiving unless the #16010 quirk is on (the default, as in ComfyUI 0.3.64)",
     arguments: [false, true])
   func reconnectRace(quirk: Bool) async throws {
-    let configuration = MockServerConfiguration(
-      nodeTime: .milliseconds(20), progressSteps: 1, statusInterval: nil,
-      quirks: quirk ? [.reconnectRace] : [])
+    var configuration = MockServerConfiguration(
+      nodeTime: .milliseconds(20), progressSteps: 1, statusInterval: nil)
+    // The quirk comes from the default configuration; only the fixed variant sets quirks.
+    if !quirk { configuration.quirks = [] }
     try await withMockServer(configuration) { port async throws in
       let old = try await TestSocket.connect(port: port, clientID: "racer")
       let new = try await TestSocket.connect(port: port, clientID: "racer")
@@ -99,7 +100,8 @@ struct SessionTests {
     ] {
       let child = try ManagedChild(
         executable: try FaultlineExecutable.url, arguments: ["mock", "--port", "0"] + arguments)
-      let status = await child.waitForExit(timeout: .seconds(20))
+      // Completion, not just exit: the message may still be in the pipe when the exit is reaped.
+      let status = await child.waitForCompletion(timeout: .seconds(20))
       if status == nil { await child.terminate(grace: .seconds(1)) }
       #expect(status != .exited(code: 0) && status != nil, "\(arguments)")
       #expect(child.standardError.contains(fragment), "stderr: \(child.standardError)")

@@ -12,7 +12,8 @@
 #   Benchmarks/loss-bench.sh --full   1, 2, 5 % at 0, 20, 50 ms, 2000 exchanges, 1200 messages,
 #                                     20 MB bulk (long: bulk at 50 ms and 5 % alone takes minutes)
 # Counts can be set with RR_COUNT, MSG_COUNT, BULK_MB, LOSSES="1 2", DELAYS="0 20"; the congestion
-# control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips the release build.
+# control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips the release build;
+# LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=0
@@ -150,9 +151,10 @@ for loss in $losses; do
     set_delay "$delay"
     start_proxy "$loss" "$delay"
     rtt=$((2 * delay))
-    rr=${rr_count:-$((delay == 0 ? 2000 : 600))}
+    rr=${rr_count:-$((delay == 0 ? 2000 : 1000))}
     mb=${bulk_mb:-$((delay == 0 ? 20 : 4))}
     echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr exchanges, msg $msg_count messages, bulk $mb MB"
+    for ns in "$C" "$S"; do nsx "$ns" nstat -n >/dev/null 2>&1 || true; done
     # Request/response and the message stream are light: they run side by side.
     ip netns exec "$C" $bench client 10.77.2.2 5001 rr "$work/k-rr.json" "$rr" & k1=$!
     $bench client 127.0.0.1 "$proxy_port" rr "$work/f-rr.json" "$rr" & f1=$!
@@ -163,5 +165,13 @@ for loss in $losses; do
     $bench report "$work/k-msg.json" "$work/f-msg.json" "msg" "$rtt"
     both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" >/dev/null
     tail -1 "$work/results.txt"
+    # How the kernel recovered, both ends together: probes, fast (SACK/RACK) recoveries, timeouts.
+    echo "  kernel recoveries: $( (nsx "$C" nstat -az; nsx "$S" nstat -az) 2>/dev/null | awk '
+      $1 ~ /^(TcpRetransSegs|TcpExtTCPLossProbes|TcpExtTCPLossProbeRecovery|TcpExtTCPSackRecovery|TcpExtTCPTimeouts|TcpExtTCPLostRetransmit)$/ {
+        sum[$1] += $2 } END { for (k in sum) printf "%s=%d ", k, sum[k] }')"
+    if [[ -n "${LOSS_BENCH_KEEP:-}" ]]; then
+      mkdir -p "$LOSS_BENCH_KEEP"
+      for f in k-rr f-rr k-msg f-msg; do cp "$work/$f.json" "$LOSS_BENCH_KEEP/$f-$loss-$delay.json"; done
+    fi
   done
 done

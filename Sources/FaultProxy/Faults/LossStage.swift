@@ -85,7 +85,8 @@ final class LossStage: QueuedStage {
     let sent = sender.sendTime(arrival: arrival, rtt: rtt)
     if decider.isLost(draw: generator.next()) {
       let minimum = loss.retransmissionTimeout.nanoseconds
-      let (deadline, recovery) = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: minimum)
+      let (timer, recovery) = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: minimum)
+      let deadline = timer &+ tickPhase()
       held.append(
         .lost(
           packet,
@@ -126,7 +127,8 @@ final class LossStage: QueuedStage {
       return .lost(
         packet,
         LostPacket(
-          firstSent: lost.firstSent, sent: time, deadline: time &+ timeout, recovery: .timeout,
+          firstSent: lost.firstSent, sent: time, deadline: time &+ timeout &+ tickPhase(),
+          recovery: .timeout,
           timeout: timeout, attempts: lost.attempts + 1))
     }
     sender.retransmissionDelivered(at: time, rtt: rtt)
@@ -134,6 +136,12 @@ final class LossStage: QueuedStage {
       "stall", bytes: packet.count, offset: packet.streamOffset,
       value: Double(time &- lost.firstSent) / 1_000_000, arrival: packet.arrival)
     return .ready(packet, release: time)
+  }
+
+  /// Where in the kernel's 4 ms timer tick a timeout ends up firing: measured Linux timeouts spread
+  /// over a tick past RTT + rto_min + one tick, since a segment leaves anywhere within a tick.
+  private func tickPhase() -> UInt64 {
+    UInt64(generator.next().unitInterval * Double(TCPSenderModel.tick))
   }
 
   /// Hands everything up to the next unrecovered packet to the queue, stamped with its send time so

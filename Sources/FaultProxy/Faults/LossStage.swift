@@ -138,10 +138,13 @@ final class LossStage: QueuedStage {
     return .ready(packet, release: time)
   }
 
-  /// Where in the kernel's 4 ms timer tick a timeout ends up firing: measured Linux timeouts spread
-  /// over a tick past RTT + rto_min + one tick, since a segment leaves anywhere within a tick.
+  /// How far past RTT + rto_min + one tick a timeout fires: Linux rounds the timeout up to whole
+  /// 4 ms ticks and counts them from the current tick, each adding up to a tick (measured timeouts
+  /// spread over 0–8 ms past that, with their median near one tick).
   private func tickPhase() -> UInt64 {
-    UInt64(generator.next().unitInterval * Double(TCPSenderModel.tick))
+    let rounding = generator.next().unitInterval
+    let phase = generator.next().unitInterval
+    return UInt64((rounding + phase) * Double(TCPSenderModel.tick))
   }
 
   /// Hands everything up to the next unrecovered packet to the queue, stamped with its send time so

@@ -86,7 +86,7 @@ final class LossStage: QueuedStage {
     if decider.isLost(draw: generator.next()) {
       let minimum = loss.retransmissionTimeout.nanoseconds
       let (timer, recovery) = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: minimum)
-      let deadline = timer &+ tickPhase()
+      let deadline = timer &+ tickPhase(timeout: timer &- sent)
       held.append(
         .lost(
           packet,
@@ -127,7 +127,8 @@ final class LossStage: QueuedStage {
       return .lost(
         packet,
         LostPacket(
-          firstSent: lost.firstSent, sent: time, deadline: time &+ timeout &+ tickPhase(),
+          firstSent: lost.firstSent, sent: time,
+          deadline: time &+ timeout &+ tickPhase(timeout: timeout),
           recovery: .timeout,
           timeout: timeout, attempts: lost.attempts + 1))
     }
@@ -139,12 +140,15 @@ final class LossStage: QueuedStage {
   }
 
   /// How far past RTT + rto_min + one tick a timeout fires: Linux rounds the timeout up to whole
-  /// 4 ms ticks and counts them from the current tick, each adding up to a tick (measured timeouts
-  /// spread over 0–8 ms past that, with their median near one tick).
-  private func tickPhase() -> UInt64 {
+  /// 4 ms ticks and counts them from the current tick, each adding up to a tick; the kernel's timer
+  /// wheel then rounds a timer of 64 ticks or more up to 8 ticks (32 ms), of 512 or more to 64.
+  private func tickPhase(timeout: UInt64) -> UInt64 {
+    let tick = Double(TCPSenderModel.tick)
+    let ticks = Double(timeout) / tick
+    let granularity = ticks >= 512 ? 64.0 : ticks >= 64 ? 8.0 : 1.0
     let rounding = generator.next().unitInterval
-    let phase = generator.next().unitInterval
-    return UInt64((rounding + phase) * Double(TCPSenderModel.tick))
+    let phase = generator.next().unitInterval * granularity
+    return UInt64((rounding + phase) * tick)
   }
 
   /// Hands everything up to the next unrecovered packet to the queue, stamped with its send time so

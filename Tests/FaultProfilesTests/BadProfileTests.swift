@@ -68,6 +68,9 @@ struct BadProfileTests {
       fixture: "gilbert-elliott-with-rate.yaml", line: 8, column: 5, field: "faults[0].rate",
       mentions: ["not used by the Gilbert-Elliott model"]),
     .init(
+      fixture: "unknown-congestion.yaml", line: 6, column: 5, field: "faults[0].congestion",
+      mentions: ["expected one of cubic, reno, none", "\"cubik\"", "did you mean \"cubic\""]),
+    .init(
       fixture: "unknown-top-level-field.yaml", line: 1, column: 1, field: "description",
       mentions: ["missing required field \"description\""]),
   ]

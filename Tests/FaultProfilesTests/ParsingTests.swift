@@ -105,6 +105,11 @@ struct ParsingTests {
             rate: 0.01, correlation: 0.5, mode: .discard, retransmissionTimeout: .milliseconds(300),
             segmentSize: 536)))
     #expect(
+      try Self.fault("type: loss, rate: 2%, congestion: reno").kind
+        == .loss(.init(rate: 0.02, congestion: .reno)))
+    #expect(
+      try Self.fault("type: loss, rate: 2%").kind == .loss(.init(rate: 0.02, congestion: .cubic)))
+    #expect(
       try Self.fault("type: half_open, after: 2s, duration: 3s, reads: discard, side: upstream")
         .kind
         == .halfOpen(

@@ -46,7 +46,7 @@ struct ToxicRoutesTests {
         "loss",
         [
           "rate": 0.02, "correlation": 0.5, "model": "independent", "mode": "discard", "rto": 300,
-          "segment_size": 1000,
+          "segment_size": 1000, "congestion": "reno",
         ]
       ),
       (
@@ -54,6 +54,7 @@ struct ToxicRoutesTests {
         [
           "model": "gilbert-elliott", "p": 0.01, "r": 0.3, "loss_in_bad": 0.9,
           "loss_in_good": 0.001, "mode": "retransmit", "rto": 200, "segment_size": 1448,
+          "congestion": "none",
         ]
       ),
       ("half_open", ["after": 100, "duration": 2500, "reads": "discard", "side": "upstream"]),

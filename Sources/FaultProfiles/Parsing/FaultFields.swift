@@ -7,7 +7,7 @@ enum FaultFields {
     "bandwidth": ["rate", "proxy_rate"],
     "loss": [
       "rate", "correlation", "model", "p", "r", "loss_in_bad", "loss_in_good", "mode", "rto",
-      "segment_size",
+      "segment_size", "congestion",
     ],
     "half_open": ["after", "duration", "reads", "side"],
     "half_close": [],

@@ -21,6 +21,11 @@ extension FaultKindParser {
       ?? .retransmit
     let timeout = reader.optional("rto", DurationText.readPositive) ?? .milliseconds(200)
     let segmentSize = reader.optional("segment_size", ByteSizeText.readPositive) ?? 1448
+    let congestion =
+      reader.optional(
+        "congestion",
+        ValueReaders.choice(
+          FaultKind.CongestionControl.self, among: FaultKind.CongestionControl.allCases)) ?? .cubic
 
     switch modelName {
     case .independent:
@@ -37,7 +42,7 @@ extension FaultKindParser {
       return .loss(
         .init(
           rate: rate, model: .independent, correlation: correlation, mode: mode,
-          retransmissionTimeout: timeout, segmentSize: segmentSize))
+          retransmissionTimeout: timeout, segmentSize: segmentSize, congestion: congestion))
     case .gilbertElliott:
       reader.reportIfPresent(
         "rate",
@@ -60,7 +65,8 @@ extension FaultKindParser {
         .init(
           rate: Self.steadyStateLoss(p: p, r: r, lossInBad: lossInBad, lossInGood: lossInGood),
           model: model,
-          correlation: 0, mode: mode, retransmissionTimeout: timeout, segmentSize: segmentSize))
+          correlation: 0, mode: mode, retransmissionTimeout: timeout, segmentSize: segmentSize,
+          congestion: congestion))
     }
   }
 

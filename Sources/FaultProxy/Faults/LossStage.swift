@@ -1,27 +1,55 @@
 /// Loses segments of the stream, as a lossy link would, in one of two ways.
 ///
-/// `retransmit` (default) is what a TCP application sees: a lost segment arrives one retransmission
-/// timeout late (doubling for each retransmission lost again), and everything behind it waits.
+/// `retransmit` (default) is what a TCP application sees: a model of the Linux sender
+/// (`TCPSenderModel`) sends each packet when its congestion window allows and recovers a lost one by
+/// fast retransmit, tail loss probe or retransmission timeout, depending on what is in flight behind
+/// it; everything behind a lost packet waits for it. The path's round trip is the configured latency
+/// of both directions plus a floor for the real path. Nothing is removed from the stream.
 /// `discard` removes the segment's bytes from the stream, corrupting it on purpose.
 /// In `discard` mode decisions are keyed to the stream's segments (byte offset / segment size), so the
 /// same seed removes the same bytes however the reads were split. In `retransmit` mode each packet (a read
 /// cut at the segment size) gets its own draw, as each small message is its own packet on the wire; the
 /// bytes delivered are the same whatever the draws.
 final class LossStage: QueuedStage {
+  /// The real path's own round trip under the configured latency (loopback or a LAN), in nanoseconds.
+  static let realPathRTT: UInt64 = 100_000
+
+  private enum Held {
+    case ready(Chunk, release: UInt64)
+    case lost(Chunk, LostPacket)
+    case end(StreamEnd)
+  }
+
+  private struct LostPacket {
+    /// When its first copy left: the stall is counted from there.
+    let firstSent: UInt64
+    /// When its latest (lost) copy left.
+    let sent: UInt64
+    let deadline: UInt64
+    let recovery: TCPSenderModel.Recovery
+    /// The retransmission timeout in force, doubled by each timeout.
+    let timeout: UInt64
+    let attempts: Int
+  }
+
   private let loss: FaultKind.Loss
   private var decider: LossDecider
   private var generator: SplitMix64
   private let cursor: SegmentCursor
   private var currentSegment: UInt64 = .max
-  /// Extra wait of the current segment: 0 when delivered first time.
-  private var currentStall: UInt64 = 0
   private var currentLost = false
+  private var sender: TCPSenderModel
+  /// Packets behind a lost one that is not recovered yet; the first is always `.lost`.
+  private var held: [Held] = []
+  private var timer: PreciseScheduler.Token?
+  private var timerDeadline: UInt64 = .max
 
   init(context: StageContext, loss: FaultKind.Loss) {
     self.loss = loss
     decider = LossDecider(loss)
     generator = context.key.derived("loss").generator()
     cursor = SegmentCursor(segmentSize: loss.segmentSize)
+    sender = TCPSenderModel(congestion: loss.congestion)
     super.init(context: context)
   }
 
@@ -31,7 +59,11 @@ final class LossStage: QueuedStage {
       cursor.forEachPiece(of: chunk) { piece, segment in
         if segment != currentSegment {
           currentSegment = segment
-          decide(offset: piece.streamOffset, arrival: piece.arrival)
+          currentLost = decider.isLost(draw: generator.next())
+          if currentLost {
+            context.log(
+              "drop", bytes: loss.segmentSize, offset: piece.streamOffset, arrival: piece.arrival)
+          }
         }
         if currentLost {
           context.discarded(piece.count)
@@ -40,38 +72,168 @@ final class LossStage: QueuedStage {
         }
       }
     case .retransmit:
+      let rtt = pathRTT()
+      let now = MonotonicClock.now()
       chunk.forEachPacket(ofSize: loss.segmentSize) { packet in
-        decide(offset: packet.streamOffset, arrival: packet.arrival)
-        queue.enqueue(packet, at: packet.arrival &+ currentStall)
+        send(packet, at: max(packet.arrival, now), rtt: rtt)
       }
+      drain()
     }
   }
 
-  private func decide(offset: UInt64, arrival: UInt64) {
-    currentStall = 0
-    currentLost = decider.isLost(draw: generator.next())
-    guard currentLost else { return }
-    switch loss.mode {
-    case .discard:
-      context.log("drop", bytes: loss.segmentSize, offset: offset, arrival: arrival)
-    case .retransmit:
-      // Each lost retransmission doubles the timeout, as TCP's exponential backoff does.
-      var timeout = loss.retransmissionTimeout.nanoseconds
-      currentStall = timeout
-      var attempts = 1
-      while attempts < 15 && decider.isLost(draw: generator.next()) {
-        timeout &*= 2
-        currentStall &+= timeout
-        attempts += 1
-      }
-      context.log(
-        "stall", bytes: loss.segmentSize, offset: offset, value: Double(currentStall) / 1_000_000,
-        arrival: arrival)
+  private func send(_ packet: Chunk, at arrival: UInt64, rtt: UInt64) {
+    let sent = sender.sendTime(arrival: arrival, rtt: rtt)
+    if decider.isLost(draw: generator.next()) {
+      let minimum = loss.retransmissionTimeout.nanoseconds
+      let (timer, recovery) = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: minimum)
+      let deadline = timer &+ tickPhase(timeout: timer &- sent)
+      held.append(
+        .lost(
+          packet,
+          LostPacket(
+            firstSent: sent, sent: sent, deadline: deadline, recovery: recovery,
+            timeout: TCPSenderModel.retransmissionTimeout(rtt: rtt, minimum: minimum), attempts: 0))
+      )
+      armTimer()
+      return
     }
+    sender.delivered(sentAt: sent, rtt: rtt)
+    // Its SACK marks every earlier lost packet whose timer would fire later.
+    for index in held.indices {
+      guard case .lost(let lostPacket, let lost) = held[index] else { continue }
+      let marked = TCPSenderModel.fastRetransmitTime(lostSent: lost.sent, laterSent: sent, rtt: rtt)
+      if marked < lost.deadline {
+        held[index] = recover(lostPacket, lost, at: marked, by: .fastRetransmit, rtt: rtt)
+      }
+    }
+    if held.isEmpty {
+      var restamped = packet
+      restamped.arrival = sent
+      queue.enqueue(restamped, at: sent)
+    } else {
+      held.append(.ready(packet, release: sent))
+    }
+  }
+
+  /// Resends a lost packet at `time`: it gets through (its stall is logged) or is lost again and
+  /// waits for the next recovery.
+  private func recover(
+    _ packet: Chunk, _ lost: LostPacket, at time: UInt64, by recovery: TCPSenderModel.Recovery,
+    rtt: UInt64
+  ) -> Held {
+    sender.resent(at: time, by: recovery, rtt: rtt)
+    if lost.attempts < 15 && decider.isLost(draw: generator.next()) {
+      let timeout = recovery == .timeout ? lost.timeout &* 2 : lost.timeout
+      return .lost(
+        packet,
+        LostPacket(
+          firstSent: lost.firstSent, sent: time,
+          deadline: time &+ timeout &+ tickPhase(timeout: timeout),
+          recovery: .timeout,
+          timeout: timeout, attempts: lost.attempts + 1))
+    }
+    sender.retransmissionDelivered(at: time, rtt: rtt)
+    context.log(
+      "stall", bytes: packet.count, offset: packet.streamOffset,
+      value: Double(time &- lost.firstSent) / 1_000_000, arrival: packet.arrival)
+    return .ready(packet, release: time)
+  }
+
+  /// How far past RTT + rto_min + one tick a timeout fires: Linux rounds the timeout up to whole
+  /// 4 ms ticks and counts them from the current tick, each adding up to a tick; the kernel's timer
+  /// wheel then rounds a timer of 64 ticks or more up to 8 ticks (32 ms), of 512 or more to 64.
+  private func tickPhase(timeout: UInt64) -> UInt64 {
+    let tick = Double(TCPSenderModel.tick)
+    let ticks = Double(timeout) / tick
+    let granularity = ticks >= 512 ? 64.0 : ticks >= 64 ? 8.0 : 1.0
+    let rounding = generator.next().unitInterval
+    let phase = generator.next().unitInterval * granularity
+    return UInt64((rounding + phase) * tick)
+  }
+
+  /// Hands everything up to the next unrecovered packet to the queue, stamped with its send time so
+  /// that a latency stage after this one counts from there.
+  private func drain() {
+    var index = 0
+    while index < held.count {
+      switch held[index] {
+      case .ready(var chunk, let release):
+        chunk.arrival = release
+        queue.enqueue(chunk, at: release)
+      case .end(let end):
+        queue.enqueueEnd(end, at: 0)
+      case .lost:
+        held.removeFirst(index)
+        armTimer()
+        return
+      }
+      index += 1
+    }
+    held.removeAll(keepingCapacity: true)
+    cancelOwnTimer()
+  }
+
+  private func armTimer() {
+    var earliest = UInt64.max
+    for item in held {
+      if case .lost(_, let lost) = item { earliest = min(earliest, lost.deadline) }
+    }
+    guard earliest != timerDeadline else { return }
+    cancelOwnTimer()
+    guard earliest != .max else { return }
+    timerDeadline = earliest
+    timer = context.scheduler.schedule(at: earliest) { [weak self] in self?.timerFired() }
+  }
+
+  private func timerFired() {
+    timer = nil
+    timerDeadline = .max
+    let now = MonotonicClock.now()
+    let rtt = pathRTT()
+    for index in held.indices {
+      guard case .lost(let packet, let lost) = held[index], lost.deadline <= now else { continue }
+      held[index] = recover(packet, lost, at: lost.deadline, by: lost.recovery, rtt: rtt)
+    }
+    drain()
+  }
+
+  private func cancelOwnTimer() {
+    if let timer { context.scheduler.cancel(timer) }
+    timer = nil
+    timerDeadline = .max
+  }
+
+  /// The configured latency of both directions (as the faults stand now) plus the real path's.
+  private func pathRTT() -> UInt64 {
+    var total = Self.realPathRTT
+    for direction in [Direction.upstream, .downstream] {
+      for stage in context.pair.pipe(for: direction).stages {
+        if case .latency(let latency) = stage.fault.spec.kind {
+          total &+= latency.delay.nanoseconds
+        }
+      }
+    }
+    return total
   }
 
   override func receiveEnd(_ end: StreamEnd) {
-    queue.enqueueEnd(end, at: 0)
+    if held.isEmpty { queue.enqueueEnd(end, at: 0) } else { held.append(.end(end)) }
   }
 
+  override func flush() {
+    cancelOwnTimer()
+    for item in held {
+      switch item {
+      case .ready(let chunk, _), .lost(let chunk, _): queue.enqueue(chunk, at: 0)
+      case .end(let end): queue.enqueueEnd(end, at: 0)
+      }
+    }
+    held.removeAll()
+    super.flush()
+  }
+
+  override func detach() {
+    cancelOwnTimer()
+    super.detach()
+  }
 }

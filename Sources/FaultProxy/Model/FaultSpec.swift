@@ -132,10 +132,21 @@ extension FaultKind {
 
   /// What a lost segment does to the stream.
   public enum LossMode: String, Sendable, Hashable {
-    /// TCP semantics: the segment arrives late by one retransmission timeout (doubling when lost again); everything behind waits.
+    /// TCP semantics: the segment is recovered as Linux recovers it (fast retransmit, tail loss probe or
+    /// retransmission timeout, doubling when lost again); everything behind it waits.
     case retransmit
     /// The bytes are gone: the stream is corrupted on purpose.
     case discard
+  }
+
+  /// The congestion control the retransmit-mode sender follows: how its window grows and how loss cuts it.
+  public enum CongestionControl: String, Sendable, Hashable, CaseIterable {
+    /// Linux's default: the window grows as a cubic function of the time since the last cut, cut to 0.7.
+    case cubic
+    /// Classic Reno: one segment more per round trip, halved on loss.
+    case reno
+    /// No window: loss only delays the lost segments, throughput is never limited.
+    case none
   }
 
   /// Segment loss, modelled on 1448-byte segments of the stream.
@@ -144,12 +155,16 @@ extension FaultKind {
     public var model: LossModel
     public var correlation: Double
     public var mode: LossMode
+    /// The minimum retransmission timeout (Linux's `rto_min`); the timeout is the path's RTT plus this.
     public var retransmissionTimeout: Duration
     public var segmentSize: Int
+    /// Retransmit mode: the congestion window of the modelled sender.
+    public var congestion: CongestionControl
     public init(
       rate: Double, model: LossModel = .independent, correlation: Double = 0,
       mode: LossMode = .retransmit,
-      retransmissionTimeout: Duration = .milliseconds(200), segmentSize: Int = 1448
+      retransmissionTimeout: Duration = .milliseconds(200), segmentSize: Int = 1448,
+      congestion: CongestionControl = .cubic
     ) {
       self.rate = rate
       self.model = model
@@ -157,6 +172,7 @@ extension FaultKind {
       self.mode = mode
       self.retransmissionTimeout = retransmissionTimeout
       self.segmentSize = segmentSize
+      self.congestion = congestion
     }
   }
 

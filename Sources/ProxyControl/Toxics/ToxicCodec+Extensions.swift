@@ -47,10 +47,10 @@ extension ToxicCodec {
   }
 
   private static let independentLossFields = [
-    "model", "rate", "correlation", "mode", "rto", "segment_size",
+    "model", "rate", "correlation", "mode", "rto", "segment_size", "congestion",
   ]
   private static let gilbertElliottFields = [
-    "model", "p", "r", "loss_in_bad", "loss_in_good", "mode", "rto", "segment_size",
+    "model", "p", "r", "loss_in_bad", "loss_in_good", "mode", "rto", "segment_size", "congestion",
   ]
 
   private static func lossFields(of reader: FieldReader) -> [String] {
@@ -64,13 +64,15 @@ extension ToxicCodec {
       try reader.choice("mode", of: [FaultKind.LossMode.retransmit, .discard]) ?? .retransmit
     let rto = try reader.duration("rto") ?? .milliseconds(200)
     let segmentSize = try reader.count("segment_size", in: 1...65_535) ?? 1448
+    let congestion =
+      try reader.choice("congestion", of: FaultKind.CongestionControl.allCases) ?? .cubic
     switch model {
     case "independent":
       return FaultKind.Loss(
         rate: try reader.probability("rate") ?? 0, model: .independent,
         correlation: try reader.probability("correlation") ?? 0, mode: mode,
         retransmissionTimeout: rto,
-        segmentSize: segmentSize)
+        segmentSize: segmentSize, congestion: congestion)
     case "gilbert-elliott":
       for field in ["rate", "correlation"] where reader.members[field].map({ $0 != .null }) == true
       {
@@ -85,7 +87,8 @@ extension ToxicCodec {
         p: p, r: r, lossInBad: try reader.probability("loss_in_bad") ?? 1,
         lossInGood: try reader.probability("loss_in_good") ?? 0)
       return FaultKind.Loss(
-        rate: 0, model: model, mode: mode, retransmissionTimeout: rto, segmentSize: segmentSize)
+        rate: 0, model: model, mode: mode, retransmissionTimeout: rto, segmentSize: segmentSize,
+        congestion: congestion)
     default:
       throw reader.invalid("model", .string(model), "\"independent\" or \"gilbert-elliott\"")
     }
@@ -126,6 +129,7 @@ extension ToxicCodec {
     var attributes: [String: JSONValue] = [
       "mode": .string(loss.mode.rawValue), "rto": .ms(loss.retransmissionTimeout),
       "segment_size": .number(Double(loss.segmentSize)),
+      "congestion": .string(loss.congestion.rawValue),
     ]
     switch loss.model {
     case .independent:

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Workloads and figures for Benchmarks/loss-bench.sh (standard library only).
+
+  serve PORT                       the workload server (one thread per connection)
+  client HOST PORT WORKLOAD OUT N  rr | msg | bulk (N exchanges, messages or bytes); samples as JSON
+  delayline DEV_A DEV_B MS         user-space L2 bridge holding each frame MS ms (no netem here)
+  report KERNEL.json FAULTLINE.json LABEL RTT_MS
+                                   prints the comparison of one condition
+
+Workloads (the first byte of a connection picks one on the server):
+  rr    COUNT exchanges of a 100-byte request and a 100-byte answer; sample = round trip
+  msg   the server sends a 100-byte message every 50 ms; sample = delivery delay (both ends share
+        CLOCK_MONOTONIC: they run on one host, in network namespaces)
+  bulk  the server sends MB megabytes; sample = seconds from the request to the end of stream
+"""
+import heapq
+import json
+import os
+import select
+import socket
+import struct
+import sys
+import threading
+import time
+
+MESSAGE = 100
+
+
+def recv_exact(sock, size):
+    data = bytearray()
+    while len(data) < size:
+        piece = sock.recv(size - len(data))
+        if not piece:
+            raise EOFError
+        data += piece
+    return bytes(data)
+
+
+def handle(conn):
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        header = recv_exact(conn, 9)
+        kind, count = header[:1], struct.unpack("!Q", header[1:])[0]
+        if kind == b"R":
+            for _ in range(count):
+                conn.sendall(recv_exact(conn, MESSAGE))
+        elif kind == b"M":
+            start = time.monotonic()
+            for index in range(count):
+                due = start + index * 0.05
+                pause = due - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                conn.sendall(struct.pack("!d", time.monotonic()).ljust(MESSAGE, b"m"))
+        elif kind == b"B":
+            block = os.urandom(65536)
+            left = count
+            while left > 0:
+                conn.sendall(block[: min(left, len(block))])
+                left -= min(left, len(block))
+        conn.shutdown(socket.SHUT_WR)
+        while conn.recv(65536):
+            pass
+    except (EOFError, OSError):
+        pass
+    finally:
+        conn.close()
+
+
+def congestion(sock):
+    if os.environ.get("LOSS_BENCH_CC"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, os.environ["LOSS_BENCH_CC"].encode())
+
+
+def serve(port):
+    listener = socket.socket()
+    congestion(listener)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("0.0.0.0", int(port)))
+    listener.listen(64)
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def client(host, port, workload, out, count):
+    sock = socket.socket()
+    congestion(sock)
+    sock.settimeout(600)
+    sock.connect((host, int(port)))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    count = int(count)
+    samples = []
+    if workload == "rr":
+        sock.sendall(b"R" + struct.pack("!Q", count))
+        request = b"q" * MESSAGE
+        for _ in range(count):
+            began = time.monotonic()
+            sock.sendall(request)
+            recv_exact(sock, MESSAGE)
+            samples.append((time.monotonic() - began) * 1000)
+    elif workload == "msg":
+        sock.sendall(b"M" + struct.pack("!Q", count))
+        for _ in range(count):
+            sent = struct.unpack("!d", recv_exact(sock, MESSAGE)[:8])[0]
+            samples.append((time.monotonic() - sent) * 1000)
+    elif workload == "bulk":
+        began = time.monotonic()
+        sock.sendall(b"B" + struct.pack("!Q", count))
+        while sock.recv(1 << 20):
+            pass
+        samples.append(time.monotonic() - began)
+    sock.close()
+    with open(out, "w") as handle_out:
+        json.dump(samples, handle_out)
+
+
+def delayline(dev_a, dev_b, delay_ms):
+    """Forwards every frame between two interfaces after `delay_ms`, in order per direction."""
+    delay = float(delay_ms) / 1000
+    sockets = {}
+    for dev in (dev_a, dev_b):
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        sock.bind((dev, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+        sockets[dev] = sock
+    other = {sockets[dev_a]: sockets[dev_b], sockets[dev_b]: sockets[dev_a]}
+    held = []
+    sequence = 0
+    print("delayline ready", flush=True)
+    while True:
+        timeout = max(0.0, held[0][0] - time.monotonic()) if held else None
+        readable, _, _ = select.select(list(other), [], [], timeout)
+        now = time.monotonic()
+        for sock in readable:
+            while True:
+                try:
+                    frame, address = sock.recvfrom(65536, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    break
+                if address[2] == socket.PACKET_OUTGOING:
+                    continue
+                sequence += 1
+                heapq.heappush(held, (now + delay, sequence, other[sock], frame))
+        now = time.monotonic()
+        while held and held[0][0] <= now:
+            _, _, target, frame = heapq.heappop(held)
+            try:
+                target.send(frame)
+            except OSError:
+                pass
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def ks_distance(first, second):
+    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the empirical CDFs."""
+    if not first or not second:
+        return float("nan")
+    a, b = sorted(first), sorted(second)
+    i = j = 0
+    gap = 0.0
+    while i < len(a) and j < len(b):
+        value = min(a[i], b[j])
+        while i < len(a) and a[i] <= value:
+            i += 1
+        while j < len(b) and b[j] <= value:
+            j += 1
+        gap = max(gap, abs(i / len(a) - j / len(b)))
+    return gap
+
+
+def latency_figures(samples, rtt_ms):
+    """Extra delay over the path's own time (the run's 10th percentile, robust to a few fast outliers)."""
+    base = percentile(samples, 0.10)
+    extra = [value - base for value in samples]
+    # Affected: more than scheduling noise and a quarter round trip late (a TLP at 0 ms RTT is ~8 ms).
+    affected = [value for value in extra if value > 3 + rtt_ms / 4]
+    stalled = [value for value in extra if value > 150]
+    return {
+        "p50": percentile(samples, 0.5),
+        "p90": percentile(samples, 0.9),
+        "p99": percentile(samples, 0.99),
+        "p999": percentile(samples, 0.999),
+        "affected": affected,
+        "affected_share": len(affected) / len(samples),
+        "stalled_share": len(stalled) / len(samples),
+    }
+
+
+def report(kernel_file, faultline_file, label, rtt_ms):
+    with open(kernel_file) as handle_in:
+        kernel = json.load(handle_in)
+    with open(faultline_file) as handle_in:
+        model = json.load(handle_in)
+    rtt_ms = float(rtt_ms)
+    if label.startswith("bulk"):
+        ratio = model[0] / kernel[0]
+        verdict = "ok" if 0.5 <= ratio <= 2 else "OFF"
+        print(f"  {label:<26} kernel {kernel[0]:8.2f} s   faultline {model[0]:8.2f} s   "
+              f"ratio {ratio:5.2f} [{verdict}]")
+        return
+    k, m = latency_figures(kernel, rtt_ms), latency_figures(model, rtt_ms)
+    ks = ks_distance(k["affected"], m["affected"])
+    for name, figures in (("kernel", k), ("faultline", m)):
+        print(f"  {label:<14} {name:<9} p50 {figures['p50']:7.1f}  p90 {figures['p90']:7.1f}  "
+              f"p99 {figures['p99']:7.1f}  p99.9 {figures['p999']:7.1f} ms   "
+              f"affected {100 * figures['affected_share']:5.2f} %  "
+              f"stalled>150ms {100 * figures['stalled_share']:5.2f} %")
+    stall_ratio = (m["stalled_share"] / k["stalled_share"]) if k["stalled_share"] else float("nan")
+    affected_ratio = (m["affected_share"] / k["affected_share"]) if k["affected_share"] else float("nan")
+    p99_error = m["p99"] / k["p99"] - 1
+    print(f"  {label:<14} fit       affected ratio {affected_ratio:5.2f}  stalled ratio "
+          f"{stall_ratio:5.2f}  p99 {100 * p99_error:+6.1f} %  KS(affected extra) {ks:4.2f}")
+    print("JSONLINE " + json.dumps({
+        "label": label, "kernel": {key: k[key] for key in k if key != "affected"},
+        "faultline": {key: m[key] for key in m if key != "affected"}, "ks": ks}))
+
+
+if __name__ == "__main__":
+    command, arguments = sys.argv[1], sys.argv[2:]
+    if command == "serve":
+        serve(*arguments)
+    elif command == "client":
+        client(*arguments)
+    elif command == "delayline":
+        delayline(*arguments)
+    elif command == "report":
+        report(*arguments)
+    else:
+        sys.exit(__doc__)

@@ -158,7 +158,7 @@ import Testing
 
 /// True while process `pid` exists and is not a zombie (a dead child not yet reaped by whoever
 /// inherited it).
-private func isAlive(_ pid: Int) -> Bool {
+func isAlive(_ pid: Int) -> Bool {
   guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
     let end = stat.lastIndex(of: ")")
   else { return false }

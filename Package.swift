@@ -146,6 +146,9 @@ let package = Package(
         .testTarget(
             name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy", "ChildProcess", "FaultHarness"], swiftSettings: strict),
         .testTarget(
+            name: "FuzzTests", dependencies: ["FaultProfiles", "ProxyControl", "MockComfy", "FaultlineJSON"],
+            swiftSettings: strict),
+        .testTarget(
             name: "FaultHarnessTests", dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess", "ProxyControl"],
             swiftSettings: strict),
     ]

@@ -163,6 +163,7 @@ extension EchoPeer {
 }
 
 signal(SIGPIPE, SIG_IGN)
+if try await runStressMode(CommandLine.arguments) { exit(0) }
 let echo = try EchoPeer()
 try await latencyAccuracy(echo: echo)
 try await timelinePrecision(echo: echo)

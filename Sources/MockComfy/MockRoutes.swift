@@ -5,7 +5,7 @@ import NIOCore
 
 /// The HTTP routes of the mock, registered once at the root and once under `/api`, as the real server does.
 struct MockRoutes: Sendable {
-  typealias Context = BasicWebSocketRequestContext
+  typealias Context = MockRequestContext
 
   let configuration: MockServerConfiguration
   let queue: PromptQueue

@@ -60,7 +60,7 @@ public final class MockServer: Sendable {
       configuration: configuration, queue: queue, executor: executor, store: store)
     let webSocket = MockWebSocket(sessions: sessions, maxUploadSize: configuration.maxUploadSize)
 
-    let router = Router(context: BasicWebSocketRequestContext.self)
+    let router = Router(context: MockRequestContext.self)
     let inFlight = InFlightRequests()
     router.add(middleware: InFlightMiddleware(requests: inFlight))
     router.add(middleware: OriginCheckMiddleware())
@@ -72,6 +72,7 @@ public final class MockServer: Sendable {
       group.ws("ws") { _, _ in
         .upgrade()
       } onUpgrade: { inbound, outbound, context in
+        context.requestContext.releaseWebSocketRecord()
         let clientID = context.request.uri.queryParameters.get("clientId")
         try await webSocket.serve(inbound: inbound, outbound: outbound, clientID: clientID)
       }

@@ -9,6 +9,8 @@ final class Worker {
   let loop: UnsafeMutablePointer<uv_loop_t>
   unowned let thread: LoopThread
   private(set) var pool = BufferPool(bufferSize: 64 * 1024, maxFree: 64)
+  /// This loop's share of the engine's bound on buffered bytes.
+  private(set) lazy var budget = BufferBudget(limit: configuration.bufferLimit, pool: pool)
   let scheduler: PreciseScheduler
   let writeRequests = WriteRequestPool()
   var configuration = EngineConfiguration()
@@ -31,6 +33,8 @@ final class Worker {
   func configure(_ configuration: EngineConfiguration) {
     self.configuration = configuration
     pool = BufferPool(bufferSize: configuration.readBufferSize, maxFree: 64)
+    budget = BufferBudget(
+      limit: configuration.bufferLimit / configuration.loopCount, pool: pool)
   }
 
   // MARK: Listeners

@@ -3,11 +3,14 @@
 /// Loop-confined: one pool per loop, used only on its thread.
 final class BufferPool {
   let bufferSize: Int
+  /// How much one read may fill: the whole buffer, or less while the loop is over its `BufferBudget`.
+  var readSize: Int
   private var free: [UnsafeMutableRawPointer] = []
   private let maxFree: Int
 
   init(bufferSize: Int, maxFree: Int) {
     self.bufferSize = bufferSize
+    readSize = bufferSize
     self.maxFree = maxFree
   }
 

@@ -172,7 +172,7 @@ final class TCPConnection {
     let memory = connection.readBuffer ?? connection.pool.take()
     connection.readBuffer = memory
     buffer.pointee = uv_buf_init(
-      memory.assumingMemoryBound(to: CChar.self), UInt32(connection.pool.bufferSize))
+      memory.assumingMemoryBound(to: CChar.self), UInt32(connection.pool.readSize))
   }
 
   private static let didRead: uv_read_cb = { stream, nread, _ in

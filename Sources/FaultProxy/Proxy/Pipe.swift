@@ -13,6 +13,8 @@ final class Pipe: ChunkSink {
     static let silenced = PauseReasons(rawValue: 4)
     /// The direction is over for good (a limit ran out, or its server side was forgotten).
     static let stopped = PauseReasons(rawValue: 8)
+    /// The loop holds more than its `BufferBudget` allows, and this direction holds some of it.
+    static let memory = PauseReasons(rawValue: 16)
   }
 
   let direction: Direction
@@ -29,6 +31,8 @@ final class Pipe: ChunkSink {
   private(set) var finished = false
   private(set) var receivedBytes: UInt64 = 0
   private(set) var sentBytes: UInt64 = 0
+  /// The backlog last reported to the loop's `BufferBudget`.
+  private var budgeted = 0
 
   init(direction: Direction, pair: ConnectionPair, source: TCPConnection, sink: TCPConnection) {
     self.direction = direction
@@ -183,10 +187,17 @@ final class Pipe: ChunkSink {
 
   private func checkBackpressure() {
     let backlog = self.backlog
+    let budget = pair.worker.budget
+    budget.change(by: backlog - budgeted)
+    budgeted = backlog
     if backlog > highWater {
       if !pauses.contains(.backpressure) { pause(.backpressure) }
     } else if backlog <= lowWater && pauses.contains(.backpressure) {
       resume(.backpressure)
+    }
+    if budget.isOver && backlog > 0 && !pauses.contains(.memory) {
+      pause(.memory)
+      budget.wait(self)
     }
   }
 }
@@ -194,6 +205,10 @@ final class Pipe: ChunkSink {
 extension Pipe {
   /// Drops every stage without flushing: the connection is gone.
   func teardown() {
+    let budget = pair.worker.budget
+    budget.forget(self)
+    budget.change(by: -budgeted)
+    budgeted = 0
     for stage in stages {
       stage.detach()
       stage.output = nil

@@ -48,17 +48,22 @@ public struct EngineConfiguration: Sendable, Hashable {
   public var highWaterMark: Int
   /// Resume reading once the backlog falls below this.
   public var lowWaterMark: Int
+  /// Bound on the bytes buffered by all connections together (split evenly between the loops): over
+  /// it, connections holding bytes stop reading until the total falls to three quarters of it.
+  public var bufferLimit: Int
   /// Seed of every random decision; nil picks one at random (see `ProxyEngine.seed`).
   public var seed: UInt64?
 
   public init(
     loopCount: Int = EngineConfiguration.defaultLoopCount, readBufferSize: Int = 64 * 1024,
-    highWaterMark: Int = 1 << 20, lowWaterMark: Int = 256 * 1024, seed: UInt64? = nil
+    highWaterMark: Int = 1 << 20, lowWaterMark: Int = 256 * 1024, bufferLimit: Int = 256 << 20,
+    seed: UInt64? = nil
   ) {
     self.loopCount = max(1, loopCount)
     self.readBufferSize = readBufferSize
     self.highWaterMark = highWaterMark
     self.lowWaterMark = min(lowWaterMark, highWaterMark)
+    self.bufferLimit = max(bufferLimit, 1)
     self.seed = seed
   }
 

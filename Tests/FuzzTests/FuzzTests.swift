@@ -14,13 +14,13 @@ import Testing
   /// a loaded machine descheduling the test for a moment is not taken for one.
   static let hang = Duration.seconds(5)
 
-  @Test func profileParserRejectsEveryBadInputWithItsLocation() throws {
+  @Test func profileParserRejectsEveryBadInputWithItsLocation() async throws {
     let dictionary = [
       "faults:", "timeline:", "- type: ", "latency", "loss", "slicer", "bandwidth", "at: ",
       "duration: ", "250ms", "1s", "2%", "rate: ", "jitter: ", "name: ", "stream: both", "&a", "*a",
       "!!binary", "? ", "\n  ", "---", "%YAML 1.2", "{", "}", "[", "]", ": ", "\"", "'", "#",
     ]
-    let run = FuzzRun.run(corpus: try FuzzRun.corpus("profile"), dictionary: dictionary) {
+    let run = await FuzzRun.run(corpus: try FuzzRun.corpus("profile"), dictionary: dictionary) {
       input -> (accepted: Bool, problem: String?) in
       let started = ContinuousClock.now
       do throws(ProfileError) {
@@ -37,13 +37,13 @@ import Testing
     #expect(run.rejected > 0 && run.accepted > 0)
   }
 
-  @Test func controlAPIBodiesAreRefusedWithAMessage() throws {
+  @Test func controlAPIBodiesAreRefusedWithAMessage() async throws {
     let dictionary = [
       "\"type\"", "\"attributes\"", "\"stream\"", "\"toxicity\"", "\"latency\"", "\"rate\"",
       "\"listen\"", "\"upstream\"", "\"enabled\"", "\"name\"", "\"downstream\"", "\"upstream\"",
       "\"127.0.0.1:0\"", "\"[::1]:0\"", ":", ",", "{", "}", "[", "]", "\"\\u0000\"", "1e999", "-5",
     ]
-    let run = FuzzRun.run(corpus: try FuzzRun.corpus("control"), dictionary: dictionary) {
+    let run = await FuzzRun.run(corpus: try FuzzRun.corpus("control"), dictionary: dictionary) {
       input -> (accepted: Bool, problem: String?) in
       let started = ContinuousClock.now
       // As the server reads a body: a JSON decoding failure is a 400 with the decoder's reason.
@@ -92,14 +92,14 @@ import Testing
     return (accepted, problem)
   }
 
-  @Test func promptValidationAnswersEveryBadGraphWithAMessage() throws {
+  @Test func promptValidationAnswersEveryBadGraphWithAMessage() async throws {
     let dictionary = [
       "\"class_type\"", "\"inputs\"", "\"KSampler\"", "\"SaveImage\"", "\"CheckpointLoaderSimple\"",
       "\"EmptyLatentImage\"", "[\"4\", 0]", "[\"99\", 7]", "\"steps\"", "\"seed\"", "\"cfg\"",
       "\"denoise\"", "\"width\"", "\"prompt\"", ":", ",", "{", "}", "[", "]", "-1", "1e308", "\"\"",
     ]
     let validator = PromptValidator(catalog: .builtIn, inputFileExists: { _ in false })
-    let run = FuzzRun.run(corpus: try FuzzRun.corpus("prompt"), dictionary: dictionary) {
+    let run = await FuzzRun.run(corpus: try FuzzRun.corpus("prompt"), dictionary: dictionary) {
       input -> (accepted: Bool, problem: String?) in
       let started = ContinuousClock.now
       guard let body = try? MockComfy.JSONValue.parse(input) else {

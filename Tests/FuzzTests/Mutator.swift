@@ -104,9 +104,23 @@ struct FuzzRun {
     .map { Array(try Data(contentsOf: $0)) }
   }
 
-  /// Every corpus input as it is, then `count` mutated ones.
+  /// Every corpus input as it is, then `count` mutated ones, on a thread of their own: seconds of
+  /// parsing on one of Swift's cooperative threads (two on a two-core machine) would stall every
+  /// other test of the process that awaits anything meanwhile.
   static func run(
     corpus: [[UInt8]], dictionary: [String], count: Int = FuzzRun.count,
+    _ body: @escaping @Sendable ([UInt8]) -> (accepted: Bool, problem: String?)
+  ) async -> FuzzRun {
+    await withCheckedContinuation { continuation in
+      Thread {
+        continuation.resume(
+          returning: runHere(corpus: corpus, dictionary: dictionary, count: count, body))
+      }.start()
+    }
+  }
+
+  private static func runHere(
+    corpus: [[UInt8]], dictionary: [String], count: Int,
     _ body: ([UInt8]) -> (accepted: Bool, problem: String?)
   ) -> FuzzRun {
     var run = FuzzRun()

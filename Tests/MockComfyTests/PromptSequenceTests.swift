@@ -141,7 +141,7 @@ struct PromptSequenceTests {
     try await withMockServer(
       .init(
         nodeTime: .milliseconds(10), progressSteps: 1, statusInterval: nil,
-        slowNodes: ["KSampler": .seconds(2)])
+        slowNodes: ["KSampler": .seconds(5)])
     ) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let first = try await HTTP.post(
@@ -159,7 +159,7 @@ struct PromptSequenceTests {
       #expect(
         try await HTTP.get("http://127.0.0.1:\(port)/prompt").json?["exec_info"]?["queue_remaining"]
           == 2)
-      #expect(await client.waitForDone(promptID: secondID))
+      #expect(await client.waitForDone(promptID: secondID, timeout: .seconds(40)))
       let starts = client.texts.filter { $0["type"] == "execution_start" }.compactMap {
         $0["data"]?["prompt_id"]?.stringValue
       }
@@ -348,7 +348,7 @@ struct ScriptedBehaviourTests {
     // when the queue is read, however slow the machine.
     let configuration = MockServerConfiguration(
       nodeTime: .milliseconds(40), progressSteps: 0, statusInterval: nil,
-      slowNodes: ["KSampler": .milliseconds(1500)])
+      slowNodes: ["KSampler": .seconds(5)])
     try await withMockServer(configuration) { port async throws in
       let client = try await TestSocket.connect(port: port, clientID: "c")
       let url = "http://127.0.0.1:\(port)/prompt"
@@ -364,7 +364,7 @@ struct ScriptedBehaviourTests {
         .arrayValue
       #expect(pending?.map { $0.arrayValue?[1] } == [front["prompt_id"], back["prompt_id"]])
       let backID = try #require(back["prompt_id"]?.stringValue)
-      #expect(await client.waitForDone(promptID: backID))
+      #expect(await client.waitForDone(promptID: backID, timeout: .seconds(40)))
       let starts = client.texts.filter { $0["type"] == "execution_start" }.map {
         $0["data"]?["prompt_id"]
       }

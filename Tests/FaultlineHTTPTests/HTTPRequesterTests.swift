@@ -14,7 +14,9 @@ private final class CannedServer: @unchecked Sendable {
   private let thread: Thread
 
   init(reply: [UInt8]?) throws {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // Close-on-exec, here and on accepted sockets: a process another test spawns meanwhile must not
+    // inherit them, or closing them here would not end the connection.
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -32,6 +34,7 @@ private final class CannedServer: @unchecked Sendable {
       var held: [Int32] = []
       while true {
         let client = accept(fd, nil, nil)
+        if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
         if client < 0 { break }
         guard let reply else {
           held.append(client)

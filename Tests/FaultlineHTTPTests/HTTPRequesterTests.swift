@@ -47,14 +47,17 @@ private final class CannedServer: @unchecked Sendable {
         close(client)
       }
       for client in held { close(client) }
+      // Closed here, not in `stop`: closed there, its number could be reused by another test's socket
+      // before this thread's next `accept`, which would then take that test's connections.
+      close(fd)
     }
     thread.start()
   }
 
-  /// Stops accepting; `accept` fails and the thread closes what it held.
+  /// Stops accepting; `accept` fails (now, or as soon as the thread starts) and the thread closes the
+  /// listener and what it held.
   func stop() {
     shutdown(fd, Int32(SHUT_RDWR))
-    close(fd)
   }
 }
 

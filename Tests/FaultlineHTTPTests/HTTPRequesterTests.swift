@@ -14,7 +14,9 @@ private final class CannedServer: @unchecked Sendable {
   private let thread: Thread
 
   init(reply: [UInt8]?) throws {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // Close-on-exec, here and on accepted sockets: a process another test spawns meanwhile must not
+    // inherit them, or closing them here would not end the connection.
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -32,6 +34,7 @@ private final class CannedServer: @unchecked Sendable {
       var held: [Int32] = []
       while true {
         let client = accept(fd, nil, nil)
+        if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
         if client < 0 { break }
         guard let reply else {
           held.append(client)
@@ -44,14 +47,17 @@ private final class CannedServer: @unchecked Sendable {
         close(client)
       }
       for client in held { close(client) }
+      // Closed here, not in `stop`: closed there, its number could be reused by another test's socket
+      // before this thread's next `accept`, which would then take that test's connections.
+      close(fd)
     }
     thread.start()
   }
 
-  /// Stops accepting; `accept` fails and the thread closes what it held.
+  /// Stops accepting; `accept` fails (now, or as soon as the thread starts) and the thread closes the
+  /// listener and what it held.
   func stop() {
     shutdown(fd, Int32(SHUT_RDWR))
-    close(fd)
   }
 }
 

@@ -5,8 +5,8 @@
 /// Over the bound, a pipe that holds bytes stops reading, and every read is cut to `pressureReadSize`,
 /// so a pipe that did not hold any can add at most that much before it stops too: the loop holds at
 /// most `limit` plus one short read per connection. Pipes resume together once the total falls to
-/// `resumeMark`. A pipe that holds nothing keeps reading, so healthy connections keep flowing while
-/// the stalled ones wait. Loop-confined.
+/// `resumeMark`, and each on its own once it has written out all it held. A pipe that holds nothing
+/// keeps reading, so healthy connections keep flowing while the stalled ones wait. Loop-confined.
 final class BufferBudget {
   /// Read size while over the bound.
   static let pressureReadSize = 4096

@@ -195,7 +195,14 @@ final class Pipe: ChunkSink {
     } else if backlog <= lowWater && pauses.contains(.backpressure) {
       resume(.backpressure)
     }
-    if budget.isOver && backlog > 0 && !pauses.contains(.memory) {
+    if pauses.contains(.memory) {
+      // A direction that has written out everything it held no longer adds to the total: it reads
+      // again (short reads while over), even if stalled connections keep the total high.
+      if backlog == 0 {
+        budget.forget(self)
+        resume(.memory)
+      }
+    } else if budget.isOver && backlog > 0 {
       pause(.memory)
       budget.wait(self)
     }

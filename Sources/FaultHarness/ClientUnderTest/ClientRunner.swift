@@ -81,7 +81,15 @@ public struct ClientRunner: Sendable {
       defer { directories.removeAll() }
       return directories
     }
-    for directory in directories { try? FileManager.default.removeItem(at: directory) }
+    // The run's server may still be writing into its directory (it ends only when we exit), and a
+    // file created during the removal makes the last rmdir fail: try again for a moment.
+    for directory in directories {
+      for _ in 0..<40 {
+        try? FileManager.default.removeItem(at: directory)
+        guard FileManager.default.fileExists(atPath: directory.path) else { break }
+        usleep(25_000)
+      }
+    }
   }
 
   /// One run of one scenario.

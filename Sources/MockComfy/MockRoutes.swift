@@ -54,7 +54,7 @@ struct MockRoutes: Sendable {
       executor.interrupt(promptID: (try? body.get())?["prompt_id"]?.stringValue)
       return HTTPReplies.empty()
     }
-    router.post("free") { _, _ in HTTPReplies.empty() }
+    router.post("free") { request, _ in try await postFree(request) }
   }
 
   /// `GET /`: the real server serves its web frontend; the mock a page saying what it is.
@@ -68,6 +68,18 @@ struct MockRoutes: Sendable {
               "<!DOCTYPE html>\n<html><head><title>ComfyUI</title></head><body>Faultline mock of ComfyUI 0.3.64: no web frontend.</body></html>\n"
           )))
     }
+  }
+
+  /// `POST /free`: `free_memory` empties the output cache, so the next prompt runs every node again;
+  /// `unload_models` has nothing to unload in the mock.
+  private func postFree(_ request: Request) async throws -> Response {
+    let buffer = try await request.body.collect(upTo: 1 << 20)
+    // aiohttp's `request.json()` raises on a body that is not JSON, an empty one too, and
+    // `json_data.get` on anything but an object: the handler fails with 500.
+    guard let body = try? JSONValue.parse(Array(buffer.readableBytesView)), case .object = body
+    else { return HTTPReplies.internalServerError() }
+    if body["free_memory"]?.isTruthy ?? false { executor.freeMemory() }
+    return HTTPReplies.empty()
   }
 
   private func queueInfo() async -> Response {

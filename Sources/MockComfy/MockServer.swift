@@ -66,6 +66,7 @@ public final class MockServer: Sendable {
     router.add(middleware: OriginCheckMiddleware())
     router.add(middleware: MockEventMiddleware())
     router.add(middleware: NotFoundMiddleware())
+    router.add(middleware: WebSocketUpgradeCheckMiddleware())
     routes.registerRoot(on: router)
     for group in [router.group(""), router.group("api")] {
       routes.register(on: group)

@@ -329,11 +329,14 @@ def play_endpoints(port, fixture, client_id):
                                     "length": len(body)}
             continue
         trace[path] = dict(answer(status, content_type, body), method="GET", path=path)
-        if path.startswith("/history") and trace[path]["body_is_json"]:
-            # Keyed by prompt ids, which differ between any two servers: numbered in order instead.
-            trace[path]["body"] = {f"<prompt {n}>": v
-                                   for n, v in enumerate(trace[path]["body"].values(), 1)}
+        number_history(path, trace[path])
     return trace
+
+
+def number_history(path, got):
+    """History is keyed by prompt ids, which differ between any two servers: numbered in order instead."""
+    if path.startswith("/history") and got["body_is_json"] and isinstance(got["body"], dict):
+        got["body"] = {f"<prompt {n}>": v for n, v in enumerate(got["body"].values(), 1)}
 
 
 def play(port, name, fixture, client_id):
@@ -416,6 +419,45 @@ def compare(real, mock):
     for path, a, b in diffs:
         found[category(path)].append(f"{'.'.join(map(str, path))}: real {short(a)} / mock {short(b)}")
     return found
+
+
+# --- requests beyond the traces --------------------------------------------------------------------
+
+# Requests no trace recorded, compared answer by answer (status, Content-Type, body normalised as the
+# derive script does: error bodies by error_body(), others by their shape). Those that clear the
+# queue or the history come last.
+PROBES = [
+    ("POST", "/free", None, ""), ("POST", "/free", None, "not json"), ("POST", "/free", [], None),
+    ("POST", "/free", {}, None), ("POST", "/interrupt", {}, None), ("POST", "/interrupt", None, ""),
+    ("POST", "/prompt", {"prompt": {}, "prompt_id": "not-a-uuid"}, None),
+    ("POST", "/prompt", {"prompt": {"1": {"class_type": "PreviewImage", "inputs": {}}}}, None),
+    ("POST", "/prompt", {"prompt": {"1": {"class_type": "EmptyImage", "inputs": {}}}}, None),
+    ("GET", "/view", None, None), ("GET", "/view?filename=missing.png", None, None),
+    ("GET", "/view?filename=../secret.png&type=output", None, None),
+    ("GET", "/view?filename=x.png&type=nosuchtype", None, None),
+    ("GET", "/history?max_items=2", None, None), ("GET", "/history?max_items=x", None, None),
+    ("GET", "/history?offset=1&max_items=1", None, None), ("GET", "/queue", None, None),
+    ("GET", "/prompt", None, None), ("GET", "/no/such/path", None, None),
+    ("GET", "/api/prompt", None, None), ("GET", "/ws", None, None),
+    ("POST", "/upload/image", None, "not multipart"),
+    ("POST", "/queue", {"delete": ["no-such-prompt"]}, None), ("POST", "/queue", {"clear": True}, None),
+    ("POST", "/history", {"delete": ["no-such-prompt"]}, None),
+    ("POST", "/history", {"clear": True}, None), ("GET", "/history", None, None),
+]
+
+
+def probe(port, method, path, body, raw):
+    status, content_type, data = request(port, method, path, body, raw)
+    got = answer(status, content_type, data)
+    number_history(path, got)
+    out = {"status": status, "content_type": content_type}
+    if not got["body_is_json"]:
+        out["text"] = got["body"]
+    elif isinstance(got["body"], dict) and ("error" in got["body"] or "node_errors" in got["body"]):
+        out["body"] = derive.error_body(got["body"])
+    else:
+        out["shape"] = derive.shape(got["body"])
+    return out
 
 
 # --- measurements ----------------------------------------------------------------------------------
@@ -531,6 +573,19 @@ def main():
         print()
         print(f"total: {identical} of {len(names)} scenarios identical, {len(names) - identical} differing "
               f"(live ComfyUI vs its recorded traces: {recorded_same} of {len(names)} identical)")
+
+        print()
+        probes_same = 0
+        for method, path, body, raw in PROBES:
+            diffs = []
+            walk(probe(real.port, method, path, body, raw), probe(mock.port, method, path, body, raw),
+                 [], diffs)
+            probes_same += not diffs
+            sent = short(body if raw is None else raw, 60) if (body is not None or raw is not None) else ""
+            print(f"{'SAME' if not diffs else 'DIFF'}  {method} {path} {sent}")
+            for where, a, b in diffs:
+                print(f"        {'.'.join(map(str, where))}: real {short(a)} / mock {short(b)}")
+        print(f"requests beyond the traces: {probes_same} of {len(PROBES)} answered alike")
 
         print()
         small, large = 3, 100

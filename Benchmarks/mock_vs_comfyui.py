@@ -90,8 +90,8 @@ def answer(status, content_type, body):
 class Server:
     """A server process in its own session and folder; `stop` ends it and removes the folder."""
 
-    def __init__(self, name, argv_for, folder):
-        self.name, self.folder, self.port = name, folder, free_port()
+    def __init__(self, name, argv_for, folder, port=None):
+        self.name, self.folder, self.port = name, folder, port or free_port()
         self.log = open(os.path.join(folder, "server.log"), "wb")
         self.started = time.perf_counter()
         self.process = subprocess.Popen(

@@ -20,10 +20,11 @@ struct MockRoutes: Sendable {
     router.post("queue") { request, _ in try await postQueue(request) }
     router.get("history") { request, _ in
       let query = request.uri.queryParameters
-      return HTTPReplies.json(
-        await queue.history(
-          maxItems: query.get("max_items").flatMap { Int($0) },
-          offset: query.get("offset").flatMap { Int($0) }))
+      // The handler's `int()` of a value that is not an integer raises: aiohttp's 500.
+      guard let maxItems = Self.queryInt(query.get("max_items")),
+        let offset = Self.queryInt(query.get("offset"))
+      else { return HTTPReplies.internalServerError() }
+      return HTTPReplies.json(await queue.history(maxItems: maxItems, offset: offset))
     }
     router.get("history/:prompt_id") { _, context in
       HTTPReplies.json(await queue.history(promptID: context.parameters.get("prompt_id") ?? ""))
@@ -54,7 +55,7 @@ struct MockRoutes: Sendable {
       executor.interrupt(promptID: (try? body.get())?["prompt_id"]?.stringValue)
       return HTTPReplies.empty()
     }
-    router.post("free") { _, _ in HTTPReplies.empty() }
+    router.post("free") { request, _ in try await postFree(request) }
   }
 
   /// `GET /`: the real server serves its web frontend; the mock a page saying what it is.
@@ -68,6 +69,26 @@ struct MockRoutes: Sendable {
               "<!DOCTYPE html>\n<html><head><title>ComfyUI</title></head><body>Faultline mock of ComfyUI 0.3.64: no web frontend.</body></html>\n"
           )))
     }
+  }
+
+  /// `POST /free`: `free_memory` empties the output cache, so the next prompt runs every node again;
+  /// `unload_models` has nothing to unload in the mock.
+  private func postFree(_ request: Request) async throws -> Response {
+    let buffer = try await request.body.collect(upTo: 1 << 20)
+    // aiohttp's `request.json()` raises on a body that is not JSON, an empty one too, and
+    // `json_data.get` on anything but an object: the handler fails with 500.
+    guard let body = try? JSONValue.parse(Array(buffer.readableBytesView)), case .object = body
+    else { return HTTPReplies.internalServerError() }
+    if body["free_memory"]?.isTruthy ?? false { executor.freeMemory() }
+    return HTTPReplies.empty()
+  }
+
+  /// Python's `int()` of an optional query parameter: `.some(nil)` when absent, nil when it raises.
+  private static func queryInt(_ text: String?) -> Int?? {
+    guard let text else { return .some(nil) }
+    guard case .success(let value) = PythonText.int(.string(text)), let number = value.intValue
+    else { return nil }
+    return .some(number)
   }
 
   private func queueInfo() async -> Response {
@@ -92,19 +113,8 @@ struct MockRoutes: Sendable {
         type: "no_prompt", message: "No prompt provided", details: "No prompt provided")
       return HTTPReplies.json(["error": error, "node_errors": [:]], status: .badRequest)
     }
-    let promptID: String
-    if let given = body["prompt_id"] {
-      guard let text = given.stringValue, let uuid = UUID(uuidString: text) else {
-        let error = PromptValidationFailure.error(
-          type: "invalid_prompt_id", message: "Invalid prompt_id format",
-          details: "prompt_id must be a valid UUID, got \(given.text)",
-          extraInfo: ["prompt_id": given])
-        return HTTPReplies.json(["error": error, "node_errors": [:]], status: .badRequest)
-      }
-      promptID = uuid.uuidString.lowercased()
-    } else {
-      promptID = UUID().uuidString.lowercased()
-    }
+    // 0.3.64 takes any given id as `str(json_data.get("prompt_id", uuid.uuid4()))`: no UUID check.
+    let promptID = body["prompt_id"].map(PythonText.str) ?? UUID().uuidString.lowercased()
     let validator = PromptValidator(
       catalog: configuration.nodes, inputFileExists: { [store] in store.inputFile($0) != nil })
     switch validator.validate(prompt) {

@@ -66,6 +66,7 @@ public final class MockServer: Sendable {
     router.add(middleware: OriginCheckMiddleware())
     router.add(middleware: MockEventMiddleware())
     router.add(middleware: NotFoundMiddleware())
+    router.add(middleware: WebSocketUpgradeCheckMiddleware())
     routes.registerRoot(on: router)
     for group in [router.group(""), router.group("api")] {
       routes.register(on: group)
@@ -153,10 +154,13 @@ public final class MockServer: Sendable {
     return boundPort
   }
 
-  /// Closes every WebSocket with 1001 (going away), lets in-flight requests finish, stops the listener and
-  /// removes the output directory. The history goes with it, as with a real server restart.
+  /// Stops the listener, closes every WebSocket with 1001 (going away), lets in-flight requests finish
+  /// and removes the output directory. The history goes with it, as with a real server restart.
   public func stop() async {
     guard let running = running.withLock({ $0.take() }) else { return }
+    // No new connection from here on: a real server ended by SIGTERM accepts none, and a client
+    // that reconnected to a server going away would count as reconnected to nothing.
+    try? await running.listener.close()
     running.sessions.closeAll(code: 1001)
     await running.queue.shutDown()
     for task in running.background { task.cancel() }

@@ -1,8 +1,9 @@
 import Hummingbird
 import NIOCore
 
-/// aiohttp's answers for a path no route serves (404) or a method a path does not take (405): a text
-/// body naming the status, where Hummingbird would send an empty one.
+/// The real server's answers for a path no route serves and a method a path does not take. Its
+/// frontend's static route takes every other path for GET and HEAD, so an unknown path gets 404 with
+/// an empty `application/octet-stream` body, and any other method on it aiohttp's 405 text.
 struct NotFoundMiddleware<Context: RequestContext>: RouterMiddleware {
   func handle(
     _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -10,7 +11,12 @@ struct NotFoundMiddleware<Context: RequestContext>: RouterMiddleware {
     do {
       return try await next(request, context)
     } catch let error as HTTPError where error.status == .notFound {
-      return HTTPReplies.text("404: Not Found", status: .notFound)
+      guard request.method == .get || request.method == .head else {
+        var reply = HTTPReplies.text("405: Method Not Allowed", status: .methodNotAllowed)
+        reply.headers[.allow] = "GET,HEAD"
+        return reply
+      }
+      return Response(status: .notFound, headers: [.contentType: "application/octet-stream"])
     } catch let error as HTTPError where error.status == .methodNotAllowed {
       return HTTPReplies.text("405: Method Not Allowed", status: .methodNotAllowed)
     }

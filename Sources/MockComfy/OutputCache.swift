@@ -69,6 +69,11 @@ final class OutputCache: Sendable {
     entries.withLock { $0[signature] }
   }
 
+  /// Forgets every entry: the real executor's `reset()`, which `POST /free` with `free_memory` asks for.
+  func clear() {
+    entries.withLock { $0 = [:] }
+  }
+
   /// Ends a prompt: keeps the entries of its nodes (`signatures`) and adds those it ran (`fresh`).
   func finishPrompt(signatures: some Sequence<String>, fresh: [String: Entry]) {
     let kept = Set(signatures)

@@ -17,6 +17,8 @@ final class PromptExecutor: Sendable {
   private let cache: OutputCache?
   /// The prompt being executed, and whether an interrupt for it is pending.
   private let current = Locked<(promptID: String, interrupted: Bool)?>(nil)
+  /// Set by `POST /free` with `free_memory`; the cache is emptied before the next prompt runs.
+  private let resetPending = Locked(false)
 
   init(
     queue: PromptQueue, sessions: SessionRegistry, store: OutputStore,
@@ -32,6 +34,11 @@ final class PromptExecutor: Sendable {
   /// Takes prompts until the queue shuts down.
   func run() async {
     while let item = await queue.take() {
+      let reset = resetPending.withLock { pending in
+        defer { pending = false }
+        return pending
+      }
+      if reset { cache?.clear() }
       current.withLock { $0 = (item.promptID, false) }
       await execute(item)
       current.withLock { $0 = nil }
@@ -45,6 +52,13 @@ final class PromptExecutor: Sendable {
       guard let running = current, promptID == nil || promptID == running.promptID else { return }
       current?.interrupted = true
     }
+  }
+
+  /// `POST /free` with `free_memory`: the real worker resets its executor (emptying its caches) as
+  /// soon as no prompt runs; the mock empties its cache before it takes the next prompt, which no
+  /// client can tell apart.
+  func freeMemory() {
+    resetPending.withLock { $0 = true }
   }
 
   private struct Interrupted: Error {}

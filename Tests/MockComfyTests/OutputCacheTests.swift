@@ -57,6 +57,37 @@ struct OutputCacheTests {
     }
   }
 
+  @Test("POST /free with free_memory empties the cache: the identical prompt runs every node again")
+  func freeMemoryEmptiesTheCache() async throws {
+    try await withMockServer(Self.fast) { port async throws in
+      let client = try await TestSocket.connect(port: port, clientID: "c")
+      let first = try await Self.run(defaultWorkflow(), on: port, for: client)
+      let ran = Self.executingNodes(first.messages)
+      #expect(ran.count == 7)
+      let unload = try await HTTP.post(
+        "http://127.0.0.1:\(port)/free", json: ["unload_models": true])
+      #expect(unload.status == 200)
+      let kept = try await Self.run(defaultWorkflow(), on: port, for: client)
+      #expect(Self.executingNodes(kept.messages).isEmpty, "unload_models alone keeps the cache")
+      let free = try await HTTP.post(
+        "http://127.0.0.1:\(port)/free", json: ["unload_models": true, "free_memory": true])
+      #expect(free.status == 200)
+      let again = try await Self.run(defaultWorkflow(), on: port, for: client)
+      #expect(Self.cachedNodes(again.messages) == [])
+      #expect(Self.executingNodes(again.messages) == ran)
+    }
+  }
+
+  @Test("POST /free with a body that is not a JSON object fails as aiohttp's handler does: 500")
+  func freeWithBadBody() async throws {
+    try await withMockServer(Self.fast) { port async throws in
+      for body in ["", "not json", "[]", "7"] {
+        let reply = try await HTTP.post("http://127.0.0.1:\(port)/free", raw: body)
+        #expect(reply.status == 500, "body \(body.debugDescription)")
+      }
+    }
+  }
+
   @Test(
     "a new seed reruns the sampler and what follows it; the unchanged nodes come from the cache")
   func changedSeed() async throws {

@@ -293,6 +293,22 @@ struct PromptSequenceTests {
     }
   }
 
+  @Test("a stopping server accepts no connection: when its sockets get 1001 the listener is closed")
+  func stoppingServerAcceptsNothing() async throws {
+    let server = MockServer(
+      configuration: .init(nodeTime: .milliseconds(5), progressSteps: 1, statusInterval: nil))
+    let port = try await server.start()
+    let socket = try await TestSocket.connect(port: port, clientID: "c")
+    #expect(await socket.waitForText { $0["type"] == "status" } != nil)
+    let stopping = Task { await server.stop() }
+    let end = await socket.waitForEnd()
+    #expect(end??.closeCode == .goingAway)
+    // A client reconnecting at once must not be let in by the server that is going away.
+    #expect(!acceptsTCPConnection(port: port))
+    await stopping.value
+    await socket.shutdown()
+  }
+
   @Test("history after a restart is empty: a restarted server forgets")
   func historyForgottenAfterRestart() async throws {
     let configuration = MockServerConfiguration(

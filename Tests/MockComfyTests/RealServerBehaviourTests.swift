@@ -217,7 +217,9 @@ struct RealServerBehaviourTests {
     }
   }
 
-  @Test("routes: GET / serves a page, unknown paths get aiohttp's 404 text, KSampler's real ranges")
+  @Test(
+    "routes: GET / serves a page, unknown paths get the static route's empty 404 (405 for POST), KSampler's real ranges"
+  )
   func routes() async throws {
     try await withMockServer(Self.fast) { port in
       let root = try await HTTP.get("http://127.0.0.1:\(port)/")
@@ -225,7 +227,12 @@ struct RealServerBehaviourTests {
       #expect(root.header("Content-Type")?.hasPrefix("text/html") == true)
       let unknown = try await HTTP.get("http://127.0.0.1:\(port)/no/such/route")
       #expect(unknown.status == 404)
-      #expect(String(decoding: unknown.body, as: UTF8.self) == "404: Not Found")
+      #expect(unknown.header("Content-Type") == "application/octet-stream")
+      #expect(unknown.body.isEmpty)
+      let posted = try await HTTP.post("http://127.0.0.1:\(port)/no/such/route", json: [:])
+      #expect(posted.status == 405)
+      #expect(posted.header("Allow") == "GET,HEAD")
+      #expect(String(decoding: posted.body, as: UTF8.self) == "405: Method Not Allowed")
       let sampler = try await HTTP.get("http://127.0.0.1:\(port)/object_info/KSampler")
       let seed = sampler.json?["KSampler"]?["input"]?["required"]?["seed"]
       #expect(seed?.arrayValue?[1]["max"]?.text == "18446744073709551615")

@@ -105,12 +105,6 @@ struct RouteTests {
           == "Cannot execute because node NoSuchNode does not exist.")
       #expect(unknownReply.json?["error"]?["details"] == "Node ID '#10'")
 
-      let badID = try await HTTP.post(
-        url, json: ["prompt": defaultWorkflow(), "prompt_id": "not-a-uuid"])
-      #expect(badID.status == 400)
-      #expect(badID.json?["error"]?["type"] == "invalid_prompt_id")
-      #expect(badID.json?["node_errors"] == [:])
-
       var missingInput = defaultWorkflow().objectValue!
       missingInput["8"] = ["class_type": "VAEDecode", "inputs": ["vae": ["4", 2]]]
       let failed = try await HTTP.post(url, json: ["prompt": .object(missingInput)])
@@ -154,6 +148,46 @@ struct RouteTests {
       #expect(try await HTTP.get(url, headers: [("Origin", "http://evil.example")]).status == 403)
       #expect(
         try await HTTP.get(url, headers: [("Origin", "http://127.0.0.1:\(port)")]).status == 200)
+    }
+  }
+
+  @Test(
+    "what the real handlers refuse: a non-integer max_items or offset on /history gets 500, a plain GET of /ws aiohttp's 400",
+    arguments: ["", "/api"])
+  func refusedRequests(prefix: String) async throws {
+    try await withMockServer { port async throws in
+      let base = "http://127.0.0.1:\(port)\(prefix)"
+      for query in ["max_items=x", "offset=x", "max_items=1&offset=1.5"] {
+        let reply = try await HTTP.get("\(base)/history?\(query)")
+        #expect(reply.status == 500, "\(query)")
+        #expect(reply.header("Content-Type") == "text/plain; charset=utf-8", "\(query)")
+      }
+      #expect(try await HTTP.get("\(base)/history?max_items=%201%20&offset=-1").status == 200)
+      let plain = try await HTTP.get("\(base)/ws")
+      #expect(plain.status == 400)
+      #expect(
+        String(decoding: plain.body, as: UTF8.self)
+          == "No WebSocket UPGRADE hdr: None\n Can \"Upgrade\" only to \"WebSocket\".")
+      // A real upgrade still opens a session.
+      let socket = try await TestSocket.connect(port: port, clientID: "c", featureFlags: false)
+      #expect(await socket.waitForText { $0["type"] == "status" } != nil)
+    }
+  }
+
+  @Test(
+    "any prompt_id is taken as Python's str() of it, as 0.3.64 does (the UUID check came later)")
+  func givenPromptID() async throws {
+    try await withMockServer { port async throws in
+      let url = "http://127.0.0.1:\(port)/prompt"
+      let textID = try await HTTP.post(
+        url, json: ["prompt": defaultWorkflow(), "prompt_id": "not-a-uuid"])
+      #expect(textID.status == 200)
+      #expect(textID.json?["prompt_id"] == "not-a-uuid")
+      let numberID = try await HTTP.post(url, json: ["prompt": defaultWorkflow(), "prompt_id": 5])
+      #expect(numberID.json?["prompt_id"] == "5")
+      let nullID = try await HTTP.post(
+        url, json: ["prompt": defaultWorkflow(), "prompt_id": .null])
+      #expect(nullID.json?["prompt_id"] == "None")
     }
   }
 

@@ -169,6 +169,9 @@ final class OutputStore: Sendable {
       directory = inside
     }
     let file = directory.appendingPathComponent((filename as NSString).lastPathComponent)
+    // The real server checks the path as written only; a symbolic link inside the folder could
+    // still lead out of it, so the mock also checks where the path really leads.
+    guard Self.leadsInside(file, root) else { return .forbidden }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory),
       !isDirectory.boolValue
@@ -191,6 +194,7 @@ final class OutputStore: Sendable {
     else {
       return nil
     }
+    guard Self.leadsInside(target, base) else { return nil }
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     var name = target.lastPathComponent
     var path = folder.appendingPathComponent(name)
@@ -210,6 +214,33 @@ final class OutputStore: Sendable {
     }
     try Data(data).write(to: path)
     return ["name": .string(name), "subfolder": .string(subfolder), "type": .string(type)]
+  }
+
+  /// Whether `url`, with every symbolic link on its way followed, is still inside `directory` (also
+  /// so followed). Of a path not created yet, the part that exists is followed (a link, even a
+  /// dangling one, counts as existing: writing through it would follow it).
+  static func leadsInside(_ url: URL, _ directory: URL) -> Bool {
+    let base = realPath(directory)
+    let real = realPath(url)
+    return real == base || real.hasPrefix(base + "/")
+  }
+
+  private static func realPath(_ url: URL) -> String {
+    var existing = url.standardizedFileURL.path
+    var rest: [String] = []
+    var status = stat()
+    while existing != "/", lstat(existing, &status) != 0 {
+      rest.insert((existing as NSString).lastPathComponent, at: 0)
+      existing = (existing as NSString).deletingLastPathComponent
+    }
+    // A dangling link resolves to nothing: take where it points, which is outside or not.
+    guard let resolved = realpath(existing, nil) else {
+      let target =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: existing)) ?? existing
+      return ([target] + rest).joined(separator: "/")
+    }
+    defer { free(resolved) }
+    return ([String(cString: resolved)] + rest).joined(separator: "/")
   }
 
   /// `os.path.join` then the `commonpath` check: nil when `relative` leaves `directory`.

@@ -29,9 +29,10 @@ import Testing
           $0.contains { $0.isDisconnected }
         }
         let detection = clock.now - frozenAt
-        // Pings every 500 ms (unanswered: noticed within 1 s) or 1.5 s of silence: 3 s is
-        // generous slack on a loaded machine, and far from "never".
-        #expect(detection < .seconds(3), "noticed after \(detection)")
+        // Pings every 500 ms (unanswered: noticed within 1 s) or 1.5 s of silence: 5 s is
+        // slack for a loaded machine (3 s was exceeded with two busy processes beside the suite),
+        // and far from "never".
+        #expect(detection < .seconds(5), "noticed after \(detection)")
         let expectedReason: (DisconnectReason) -> Bool = { reason in
           if case .silence = reason { !pings } else { pings }
         }

@@ -128,7 +128,9 @@ import Testing
   }
 
   @Test func aPromptCompletesAcrossAReconnect() async throws {
-    try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(2)] }) { mock in
+    // The sampler outlasts a reconnection on a loaded machine, so the job is surely still running
+    // when the new socket opens.
+    try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(5)] }) { mock in
       try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))

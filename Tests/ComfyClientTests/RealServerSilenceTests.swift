@@ -20,6 +20,9 @@ import Testing
   static func client(port: Int, clientId: String) -> ComfyClientConfiguration {
     var configuration = ClientHarness.configuration(port: port, silenceTimeout: Self.silence)
     configuration.liveness.silenceCountsWhenIdle = false
+    // Silence alone is under test: an unanswered ping (the in-process server starved on a loaded
+    // machine) would end the socket by another rule.
+    configuration.liveness.pingInterval = nil
     configuration.clientId = clientId
     return configuration
   }

@@ -205,15 +205,15 @@ final class LossStage: QueuedStage {
 
   /// The configured latency of both directions (as the faults stand now) plus the real path's.
   private func pathRTT() -> UInt64 {
+    // Called for every chunk: walks the two pipes' stages without building a list of them.
     var total = Self.realPathRTT
-    for direction in [Direction.upstream, .downstream] {
-      for stage in context.pair.pipe(for: direction).stages {
-        if case .latency(let latency) = stage.fault.spec.kind {
-          total &+= latency.delay.nanoseconds
-        }
-      }
-    }
+    for stage in context.pair.pipe(for: .upstream).stages { total &+= Self.delay(of: stage) }
+    for stage in context.pair.pipe(for: .downstream).stages { total &+= Self.delay(of: stage) }
     return total
+  }
+
+  private static func delay(of stage: any FaultStage) -> UInt64 {
+    if case .latency(let latency) = stage.fault.spec.kind { latency.delay.nanoseconds } else { 0 }
   }
 
   override func receiveEnd(_ end: StreamEnd) {

@@ -188,8 +188,11 @@ final class Pipe: ChunkSink {
   private func checkBackpressure() {
     let backlog = self.backlog
     let budget = pair.worker.budget
-    budget.change(by: backlog - budgeted)
-    budgeted = backlog
+    // Most calls (every passthrough write that went out whole) leave the backlog where it was.
+    if backlog != budgeted {
+      budget.change(by: backlog - budgeted)
+      budgeted = backlog
+    }
     if backlog > highWater {
       if !pauses.contains(.backpressure) { pause(.backpressure) }
     } else if backlog <= lowWater && pauses.contains(.backpressure) {

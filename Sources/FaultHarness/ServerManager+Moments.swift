@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultProxy
 import Foundation
 import ProxyControl
 
@@ -21,7 +22,7 @@ extension ServerManager {
     }
     let pid = Int(server.pid)
     let reader = ServerEventReader(
-      path: eventsPath, origin: MonotonicTime.nanoseconds(), fromEnd: true)
+      path: eventsPath, origin: Int(MonotonicClock.now()), fromEnd: true)
     var seen = 0
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while ContinuousClock.now < deadline {

@@ -26,7 +26,7 @@ public final class OutsideObserver: Sendable {
   static let interval = Duration.milliseconds(5)
 
   public init(engine: ProxyEngine, proxyName: String = "comfy", eventsPath: String) {
-    origin = MonotonicTime.nanoseconds()
+    origin = Int(MonotonicClock.now())
     self.engine = engine
     self.proxyName = proxyName
     serverEvents = ServerEventReader(path: eventsPath, origin: origin)
@@ -61,7 +61,7 @@ public final class OutsideObserver: Sendable {
 
   /// Seconds since the run began.
   public func now() -> Double {
-    Double(MonotonicTime.nanoseconds() - origin) / 1e9
+    Double(Int(MonotonicClock.now()) - origin) / 1e9
   }
 
   /// Everything seen so far, in time order.

@@ -32,12 +32,8 @@ import Testing
       let server = try await manager.start()
       try await manager.pause(port: server.port)
       // Every thread is stopped once pause returns, not merely signalled.
-      let tasks = "/proc/\(server.pid)/task"
-      for thread in try FileManager.default.contentsOfDirectory(atPath: tasks) {
-        let stat = try String(contentsOfFile: "\(tasks)/\(thread)/stat", encoding: .utf8)
-        let state = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...]
-        #expect(state.hasPrefix(" T"), "thread \(thread): \(stat)")
-      }
+      let threads = ProcessTable.threadStates(of: server.pid)
+      #expect(!threads.isEmpty && threads.allSatisfy { $0 == "T" }, "thread states \(threads)")
       #expect(await manager.isRunning(port: server.port), "a stopped process is still running")
       #expect(try await !answers(server.baseURL, timeout: .milliseconds(500)))
       try await manager.resume(port: server.port)

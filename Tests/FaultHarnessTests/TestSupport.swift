@@ -1,3 +1,4 @@
+import ChildProcess
 import ComfyClient
 import FaultHarness
 import Foundation
@@ -52,20 +53,11 @@ final class Collected<Value: Sendable>: Sendable {
   var all: [Value] { values.withLock { $0 } }
 }
 
-/// True while process `pid` exists and is not a zombie (a dead child not yet reaped by whoever
-/// inherited it).
-func isAlive(_ pid: Int) -> Bool {
-  guard let state = processState(Int32(pid)) else { return false }
-  return state != "Z" && state != "X"
-}
+/// True while process `pid` exists and is not a zombie.
+func isAlive(_ pid: Int) -> Bool { ProcessTable.isAlive(Int32(pid)) }
 
-/// The state letter of /proc/PID/stat (R, S, T for stopped, Z, ...), nil when there is no such process.
-func processState(_ pid: Int32) -> String? {
-  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-    let end = stat.lastIndex(of: ")")
-  else { return nil }
-  return stat[stat.index(after: end)...].split(separator: " ").first.map(String.init)
-}
+/// The state letter of /proc/PID/stat, nil when there is no such process.
+func processState(_ pid: Int32) -> String? { ProcessTable.state(of: pid).map(String.init) }
 
 /// A socket of the test listening on a free port of 127.0.0.1.
 func listeningSocket() throws -> (Int32, Int) {

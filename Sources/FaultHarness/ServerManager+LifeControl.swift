@@ -38,7 +38,7 @@ extension ServerManager: ServerLifeControl {
     return try await translated {
       status(
         of: try await restart(
-          port: port, after: delay, stopping: stopping == .kill ? .kill : .terminate))
+          port: port, after: delay, stopping: stopping))
     }
   }
 
@@ -68,7 +68,7 @@ extension ServerManager: ServerLifeControl {
         case .pause: try await pause(port: port)
         case .restart(let delay, let method):
           try await restart(
-            port: port, after: delay, stopping: method == .kill ? .kill : .terminate)
+            port: port, after: delay, stopping: method)
         }
       } catch {
         // Nobody waits for an armed action: its failure goes where `up` reports.

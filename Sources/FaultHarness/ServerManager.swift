@@ -1,5 +1,6 @@
 import ChildProcess
 import Foundation
+import ProxyControl
 
 #if canImport(Glibc)
   import Glibc
@@ -143,13 +144,9 @@ public actor ServerManager {
     paused.remove(port)
   }
 
-  /// How `restart` ends the old process.
-  public enum StopMethod: Sendable {
-    /// SIGTERM, then SIGKILL after the grace period.
-    case terminate
-    /// SIGKILL at once.
-    case kill
-  }
+  /// How `restart` ends the old process: the control API's own type, so the routes and a Swift
+  /// test name it alike.
+  public typealias StopMethod = ServerStopMethod
 
   /// Ends the server on `port`, waits until it has fully exited, waits `delay` (the downtime), then
   /// starts a new process on the same port.

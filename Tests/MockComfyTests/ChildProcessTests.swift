@@ -36,6 +36,19 @@ struct ChildProcessTests {
     #expect(child.signal(SIGTERM) == false, "a reaped child cannot be signalled")
   }
 
+  @Test("waitUntilStopped answers from the child's real state: no before SIGSTOP, yes after")
+  func waitUntilStopped() async throws {
+    let child = try ManagedChild(executable: URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+    #expect(await child.waitUntilStopped(timeout: .milliseconds(300)) == false, "still running")
+    #expect(ProcessTable.threadStates(of: child.pid).allSatisfy { $0 != "T" })
+    #expect(child.signal(SIGSTOP))
+    #expect(await child.waitUntilStopped(timeout: .seconds(10)))
+    #expect(ProcessTable.threadStates(of: child.pid) == ["T"])
+    #expect(child.signal(SIGCONT))
+    #expect(await child.terminate(grace: .seconds(2)) == .signaled(signal: SIGTERM))
+    #expect(await child.waitUntilStopped(timeout: .milliseconds(100)) == false, "reaped")
+  }
+
   @Test("a line that is not a ready object is refused with the line in the error")
   func invalidReadyLine() async throws {
     let child = try ManagedChild(

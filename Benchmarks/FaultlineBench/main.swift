@@ -36,7 +36,7 @@ func latencyAccuracy(echo: EchoPeer) async throws {
   await clean.shutdown()
   let base = percentile(baseline, 0.5)
   for (delay, samples) in [(1, 400), (10, 200), (100, 60), (1000, 8)] {
-    let fault = FaultSpec(stream: .downstream, kind: .latency(.init(delay: .milliseconds(delay))))
+    let fault = FaultSpec(stream: .downstream, kind: LatencyFault(delay: .milliseconds(delay)))
     let (engine, port) = try await engineWithProxy(upstream: echo.port, faults: [fault])
     let fd = try EchoPeer.connect(port: port)
     var errors: [Double] = []
@@ -62,7 +62,7 @@ func latencyAccuracy(echo: EchoPeer) async throws {
 
 func cpuUnderLatency(echo: EchoPeer, connections: Int, seconds: Double) async throws {
   let fault = FaultSpec(
-    stream: .both, kind: .latency(.init(delay: .milliseconds(10), jitter: .milliseconds(2))))
+    stream: .both, kind: LatencyFault(delay: .milliseconds(10), jitter: .milliseconds(2)))
   let (engine, port) = try await engineWithProxy(upstream: echo.port, faults: [fault])
   var descriptors: [Int32] = []
   for _ in 0..<connections { descriptors.append(try EchoPeer.connect(port: port)) }
@@ -123,7 +123,7 @@ func timelinePrecision(echo: EchoPeer) async throws {
     phases.append(
       Profile.Phase(
         at: .milliseconds(50 + index * 50), duration: .milliseconds(25),
-        faults: [FaultSpec(name: "p\(index)", kind: .latency(.init(delay: .milliseconds(1))))]))
+        faults: [FaultSpec(name: "p\(index)", kind: LatencyFault(delay: .milliseconds(1)))]))
   }
   try await engine.applyProfile(
     Profile(name: "edges", description: "bench", timeline: phases), toProxy: "bench")

@@ -137,7 +137,7 @@ extension RecoveryScenario {
     summary: "every connection reset (RST); the fault is removed once the client noticed",
     breaksConnection: true
   ) { context in
-    try await context.proxies.addFault(FaultSpec(name: "reset", kind: .reset(.init(after: .zero))))
+    try await context.proxies.addFault(FaultSpec(name: "reset", kind: ResetFault(after: .zero)))
     let start = ContinuousClock.now
     try? await pollUntil("the reset noticed", timeout: .seconds(2)) {
       context.events.firstTime(after: start, where: \.isDisconnected) != nil
@@ -151,14 +151,14 @@ extension RecoveryScenario {
     breaksConnection: true
   ) { context in
     try await context.proxies.withFault(
-      FaultSpec(name: "half-open", kind: .halfOpen(.init())), for: .seconds(2))
+      FaultSpec(name: "half-open", kind: HalfOpenFault()), for: .seconds(2))
   }
 
   /// A network that has gone dark: open connections fall silent (no data, no FIN, no RST) and new
   /// connections' SYNs go unanswered, so a client's connect hangs until the network is back.
   public static let blackoutFaults = [
-    FaultSpec(name: "blackout-silence", kind: .halfOpen(.init())),
-    FaultSpec(name: "blackout-no-answer", kind: .refuse(.blackhole)),
+    FaultSpec(name: "blackout-silence", kind: HalfOpenFault()),
+    FaultSpec(name: "blackout-no-answer", kind: RefuseFault(mode: .blackhole)),
   ]
 
   public static let blackout = RecoveryScenario(
@@ -179,7 +179,7 @@ extension RecoveryScenario {
     try await context.proxies.withFault(
       FaultSpec(
         name: "latency-spike",
-        kind: .latency(.init(delay: .seconds(1), jitter: .milliseconds(100)))),
+        kind: LatencyFault(delay: .seconds(1), jitter: .milliseconds(100))),
       for: .seconds(2))
   }
 
@@ -189,6 +189,6 @@ extension RecoveryScenario {
     breaksConnection: false
   ) { context in
     try await context.proxies.withFault(
-      FaultSpec(name: "loss", kind: .loss(.init(rate: 0.1, mode: .retransmit))), for: .seconds(2))
+      FaultSpec(name: "loss", kind: LossFault(rate: 0.1, mode: .retransmit)), for: .seconds(2))
   }
 }

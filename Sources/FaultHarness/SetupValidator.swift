@@ -137,7 +137,7 @@ public struct SetupValidator: Sendable {
       try await ProxyManager.with { proxies in
         try await proxies.addProxy(
           upstreamPort: port,
-          faults: [FaultSpec(name: "latency", kind: .latency(.init(delay: .milliseconds(50))))])
+          faults: [FaultSpec(name: "latency", kind: LatencyFault(delay: .milliseconds(50)))])
         let configuration = ComfyClientConfiguration.fastRecovery(
           baseURL: try proxies.baseURL(), pingInterval: .seconds(1), silenceTimeout: .seconds(3))
         try await withClient(configuration) { client in

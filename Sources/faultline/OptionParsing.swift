@@ -1,13 +1,14 @@
 import ArgumentParser
 import FaultProxy
+import FaultlineUnits
 import MockComfy
 
 /// Parses a duration option (`250ms`, `2s`, `0`), naming the option in the error.
 func parseDuration(_ text: String, option: String) throws -> Duration {
   do {
-    return try DurationText.parse(text)
+    return try DurationText.read(text)
   } catch {
-    throw ValidationError("\(option): \(error)")
+    throw ValidationError("\(option): invalid duration \"\(text)\": \(error.message)")
   }
 }
 

@@ -6,7 +6,7 @@ struct ProfileCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "profile",
     abstract: "Work with fault profile files.",
-    subcommands: [Lint.self]
+    subcommands: [Lint.self, Faults.self]
   )
 
   /// Checks profile files and reports every problem with its file, line and field.
@@ -36,6 +36,25 @@ struct ProfileCommand: ParsableCommand {
       let report = ProfileLint.run(paths: files)
       for line in report.lines { print(line) }
       if report.hasErrors { throw ExitCode(1) }
+    }
+  }
+
+  /// Lists every fault type with its fields, units and defaults, from the fault definitions.
+  struct Faults: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List every fault type with its fields, units and defaults.",
+      discussion:
+        "With --markdown, prints docs/faults.md, the reference derived from the same definitions."
+    )
+
+    /// Print the Markdown reference (docs/faults.md) instead of the plain listing.
+    @Flag(help: "Print the Markdown reference (docs/faults.md) instead of the plain listing.")
+    var markdown = false
+
+    func run() {
+      print(
+        markdown ? FaultCatalogDocs.markdown() : FaultCatalogDocs.listing(),
+        terminator: markdown ? "" : "\n")
     }
   }
 }

@@ -31,7 +31,7 @@ import Testing
         try await proxies.addFault(
           FaultSpec(
             name: "latency",
-            kind: .latency(.init(delay: .milliseconds(100), jitter: .milliseconds(30)))))
+            kind: LatencyFault(delay: .milliseconds(100), jitter: .milliseconds(30))))
         // Each way takes at least 70 ms now, so a request and its answer at least 140 ms: a
         // lower bound that load on the machine can only raise.
         for _ in 1...3 {
@@ -55,7 +55,7 @@ import Testing
         let events = trackEvents(client)
         try await client.connect()
         try await proxies.addFault(
-          FaultSpec(name: "loss", kind: .loss(.init(rate: 0.1, mode: .retransmit))))
+          FaultSpec(name: "loss", kind: LossFault(rate: 0.1, mode: .retransmit)))
         for _ in 1...2 {
           let (_, result) = try await Self.timedPrompt(client)
           #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
@@ -82,7 +82,7 @@ import Testing
         try await events.wait(for: "a status broadcast") { $0.contains(where: \.isStatus) }
 
         let silencedAt = ContinuousClock.now
-        try await proxies.addFault(FaultSpec(name: "half-open", kind: .halfOpen(.init())))
+        try await proxies.addFault(FaultSpec(name: "half-open", kind: HalfOpenFault()))
         let disconnect = try await events.waitForItem("the silent connection noticed") {
           $0.isDisconnected
         }
@@ -106,7 +106,7 @@ import Testing
         let events = trackEvents(client)
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
-        try await proxies.addFault(FaultSpec(name: "reset", kind: .reset(.init(after: .zero))))
+        try await proxies.addFault(FaultSpec(name: "reset", kind: ResetFault(after: .zero)))
         let disconnect = try await events.waitForItem("the reset noticed") { $0.isDisconnected }
         try await proxies.removeFault(named: "reset")
         if case .connectionLost = disconnect.disconnectReason {
@@ -195,7 +195,7 @@ import Testing
         let rate = 40_000.0
         try await proxies.addFault(
           FaultSpec(
-            name: "narrow", stream: .downstream, kind: .bandwidth(.init(bytesPerSecond: rate))))
+            name: "narrow", stream: .downstream, kind: BandwidthFault(bytesPerSecond: rate)))
         let queuedAt = ContinuousClock.now
         let (_, result) = try await Self.timedPrompt(client)
         #expect(!(result.outputs[SampleWorkflows.outputNode] ?? []).isEmpty)
@@ -234,7 +234,7 @@ import Testing
       do {
         try await oldClient.connect()
         // The old client's goodbye (close frame, FIN) is held by the proxy from here on.
-        try await proxies.addFault(FaultSpec(name: "half-open", kind: .halfOpen(.init())))
+        try await proxies.addFault(FaultSpec(name: "half-open", kind: HalfOpenFault()))
       } catch {
         await oldClient.destroy()
         throw error

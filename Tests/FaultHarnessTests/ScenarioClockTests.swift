@@ -11,9 +11,9 @@ import Testing
       try await ProxyManager.with(clock: clock) { proxies in
         try await proxies.addProxy(upstreamPort: server.port)
         try await proxies.addFault(
-          FaultSpec(name: "lag", kind: .latency(.init(delay: .milliseconds(20)))))
+          FaultSpec(name: "lag", kind: LatencyFault(delay: .milliseconds(20))))
         try await proxies.withFault(
-          FaultSpec(name: "cut", kind: .halfOpen(.init())), for: .milliseconds(100))
+          FaultSpec(name: "cut", kind: HalfOpenFault()), for: .milliseconds(100))
         #expect(try proxies.engine.faults(forProxy: "comfy").map(\.name) == ["lag"])
         clock.mark("checkpoint")
         try await proxies.clearFaults()

@@ -20,7 +20,7 @@ struct BadProfileTests {
       fixture: "unknown-type.yaml", line: 6, column: 5, field: "faults[1].type",
       mentions: [
         "\"latncy\"", "did you mean \"latency\"",
-        "valid types: latency, bandwidth, loss, half_open",
+        "valid types: bandwidth, connect_delay, half_close, half_open, latency",
       ]),
     .init(
       fixture: "unknown-field.yaml", line: 6, column: 5, field: "faults[0].jiter",
@@ -66,7 +66,7 @@ struct BadProfileTests {
       mentions: ["\"after\", \"after_bytes\"", "after: 0s"]),
     .init(
       fixture: "gilbert-elliott-with-rate.yaml", line: 8, column: 5, field: "faults[0].rate",
-      mentions: ["not used by the Gilbert-Elliott model"]),
+      mentions: ["\"rate\" applies only with model: independent"]),
     .init(
       fixture: "unknown-congestion.yaml", line: 6, column: 5, field: "faults[0].congestion",
       mentions: ["expected one of cubic, reno, none", "\"cubik\"", "did you mean \"cubic\""]),

@@ -45,32 +45,31 @@ struct PresetProfileTests {
     let down = try #require(byName["bandwidth_downstream"])
     let up = try #require(byName["bandwidth_upstream"])
     #expect(down.stream == .downstream)
-    #expect(down.kind == .bandwidth(.init(bytesPerSecond: 8_100_000 / 8)))
-    #expect(up.kind == .bandwidth(.init(bytesPerSecond: 1_350_000 / 8)))
-    #expect(byName["latency_both"]?.kind == .latency(.init(delay: .microseconds(82_500))))
+    #expect(down.kind as? BandwidthFault == BandwidthFault(bytesPerSecond: 8_100_000 / 8))
+    #expect(up.kind as? BandwidthFault == BandwidthFault(bytesPerSecond: 1_350_000 / 8))
+    #expect(
+      byName["latency_both"]?.kind as? LatencyFault == LatencyFault(delay: .microseconds(82_500)))
   }
 
   @Test("wifi-flaky uses Gilbert-Elliott loss averaging Comcast's 0.2 %")
   func wifiFlaky() throws {
     let profile = try Self.load("wifi-flaky")
     let loss = try #require(
-      profile.faults.compactMap { fault -> FaultKind.Loss? in
-        if case .loss(let loss) = fault.kind { return loss }
-        return nil
+      profile.faults.compactMap { fault -> LossFault? in
+        fault.kind as? LossFault
       }.first)
-    #expect(loss.model == .gilbertElliott(p: 0.0005, r: 0.25, lossInBad: 1, lossInGood: 0))
-    #expect(abs(loss.rate - 0.002) < 0.0001)
+    #expect(loss == .gilbertElliott(p: 0.0005, r: 0.25, lossInBad: 1, lossInGood: 0))
+    #expect(abs(loss.steadyStateRate - 0.002) < 0.0001)
   }
 
   @Test("jepsen-default is 50 ms ± 10 ms normal with 25 % correlation")
   func jepsen() throws {
     let profile = try Self.load("jepsen-default")
     #expect(
-      profile.faults.map(\.kind) == [
-        .latency(
-          .init(
-            delay: .milliseconds(50), jitter: .milliseconds(10), distribution: .normal,
-            correlation: 0.25))
+      profile.faults.map { $0.kind as? LatencyFault } == [
+        LatencyFault(
+          delay: .milliseconds(50), jitter: .milliseconds(10), distribution: .normal,
+          correlation: 0.25)
       ])
   }
 
@@ -83,6 +82,28 @@ struct PresetProfileTests {
     #expect(phase.at == .seconds(5))
     #expect(phase.duration == .seconds(5))
     #expect(phase.faults.map(\.kind.typeName) == ["half_open", "refuse"])
-    #expect(phase.faults.last?.kind == .refuse(.blackhole))
+    #expect(phase.faults.last?.kind as? RefuseFault == RefuseFault(mode: .blackhole))
+  }
+}
+
+@Suite("The fault reference")
+struct FaultReferenceTests {
+  @Test("docs/faults.md is what the fault definitions generate")
+  func docsAreCurrent() throws {
+    let path = RepositoryPaths.root.appendingPathComponent("docs/faults.md")
+    let written = try String(contentsOf: path, encoding: .utf8)
+    #expect(
+      written == FaultCatalogDocs.markdown(),
+      "docs/faults.md is stale: run `swift run faultline profile faults --markdown > docs/faults.md`"
+    )
+  }
+
+  @Test("every fault type is listed, with each of its fields")
+  func listing() {
+    let listing = FaultCatalogDocs.listing()
+    for type in FaultCatalog.all {
+      #expect(listing.contains("\(type.name) ("))
+      for field in type.fields { #expect(listing.contains("    \(field.name): ")) }
+    }
   }
 }

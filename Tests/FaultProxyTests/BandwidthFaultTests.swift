@@ -11,7 +11,7 @@ import Testing
       socket.shutdownWrite()
     }
     let rate = 1_000_000.0
-    let fault = FaultSpec(stream: .downstream, kind: .bandwidth(.init(bytesPerSecond: rate)))
+    let fault = FaultSpec(stream: .downstream, kind: BandwidthFault(bytesPerSecond: rate))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     // The rate is the least-squares slope of bytes received over time, so a late read or two on a
@@ -45,7 +45,7 @@ import Testing
     }
     let fault = FaultSpec(
       stream: .downstream,
-      kind: .bandwidth(.init(bytesPerSecond: 10_000_000, proxyBytesPerSecond: 800_000)))
+      kind: BandwidthFault(bytesPerSecond: 10_000_000, proxyBytesPerSecond: 800_000))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let started = ContinuousClock.now
     try await withThrowingTaskGroup(of: Int.self) { group in

@@ -11,7 +11,7 @@ import Testing
     let socket = try proxy.connect()
     _ = try await roundTrip(socket, Array("before".utf8))
     try await proxy.engine.setFaults(
-      [FaultSpec(name: "cable", kind: .halfOpen(.init(reads: .stop)))], forProxy: "test")
+      [FaultSpec(name: "cable", kind: HalfOpenFault(reads: .stop))], forProxy: "test")
     socket.setTimeout(seconds: 1)
     try await blocking { try socket.send(Array("lost?".utf8)) }
     // No data, no FIN, no RST: the read times out (EAGAIN), it does not return EOF or ECONNRESET.
@@ -42,7 +42,7 @@ import Testing
     let socket = try proxy.connect()
     _ = try await roundTrip(socket, Array("before".utf8))
     try await proxy.engine.setFaults(
-      [FaultSpec(name: "cable", kind: .halfOpen(.init()))], forProxy: "test")
+      [FaultSpec(name: "cable", kind: HalfOpenFault())], forProxy: "test")
     try await blocking { try socket.send(Array("held".utf8)) }
     #expect(try await waitUntil { try proxy.engine.stats(named: "test").faultActions > 0 })
     // Held, not delivered: nothing comes back while the fault is on.
@@ -68,7 +68,7 @@ import Testing
     let socket = try proxy.connect()
     _ = try await roundTrip(socket, Array("hello".utf8))
     try await proxy.engine.setFaults(
-      [FaultSpec(name: "nat", kind: .halfOpen(.init(side: .upstream)))], forProxy: "test")
+      [FaultSpec(name: "nat", kind: HalfOpenFault(side: .upstream))], forProxy: "test")
     #expect(await waitUntil { serverSawEOF.count == 1 }, "the server should see the connection end")
     socket.setTimeout(seconds: 1)
     let outcome = try await blocking { socket.nextReadOutcome() }
@@ -83,7 +83,7 @@ import Testing
     let server = try TestServer { socket in
       serverGot.record(id: 0, bytes: (try? socket.receiveAll()) ?? [])
     }
-    let fault = FaultSpec(name: "fin", stream: .downstream, kind: .halfClose)
+    let fault = FaultSpec(name: "fin", stream: .downstream, kind: HalfCloseFault())
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     // The client reads EOF at once...
@@ -100,7 +100,7 @@ import Testing
 
   @Test func resetAfterATimeArrivesAsConnectionReset() async throws {
     let server = try makeEchoServer()
-    let fault = FaultSpec(name: "rst", kind: .reset(.init(after: .milliseconds(150))))
+    let fault = FaultSpec(name: "rst", kind: ResetFault(after: .milliseconds(150)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let connected = ContinuousClock.now
     let socket = try proxy.connect()
@@ -115,7 +115,7 @@ import Testing
     let server = try TestServer { socket in
       try? socket.send(randomBytes(count: 1_000_000, seed: 9))
     }
-    let fault = FaultSpec(name: "rst", stream: .downstream, kind: .reset(.init(afterBytes: 10_000)))
+    let fault = FaultSpec(name: "rst", stream: .downstream, kind: ResetFault(afterBytes: 10_000))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
@@ -146,7 +146,7 @@ import Testing
     let server = try makeEchoServer()
     let proxy = try await ProxyFixture.start(upstreamPort: server.port)
     try await proxy.engine.setFaults(
-      [FaultSpec(name: "down", kind: .refuse(.closed))], forProxy: "test")
+      [FaultSpec(name: "down", kind: RefuseFault(mode: .closed))], forProxy: "test")
     let error = #expect(throws: SocketError.self) { _ = try proxy.connect() }
     #expect(error?.errnoValue == ECONNREFUSED)
     try await proxy.engine.setFaults([], forProxy: "test")
@@ -163,7 +163,7 @@ import Testing
     let earlier = try proxy.connect()
     _ = try await roundTrip(earlier, Array("before".utf8))
     try await proxy.engine.setFaults(
-      [FaultSpec(name: "gone", kind: .refuse(.blackhole))], forProxy: "test")
+      [FaultSpec(name: "gone", kind: RefuseFault(mode: .blackhole))], forProxy: "test")
     let pending = try PendingConnect(port: proxy.port)
     // Neither refused nor connected: the SYN was dropped and the kernel keeps retransmitting it.
     #expect(try await blocking { pending.outcome(within: 1500) } == nil)
@@ -183,7 +183,7 @@ import Testing
   @Test func refuseResetAcceptsThenResets() async throws {
     let server = try makeEchoServer()
     let proxy = try await ProxyFixture.start(
-      upstreamPort: server.port, faults: [FaultSpec(name: "down", kind: .refuse(.reset))])
+      upstreamPort: server.port, faults: [FaultSpec(name: "down", kind: RefuseFault(mode: .reset))])
     let socket = try proxy.connect()
     #expect(try await blocking { socket.nextReadOutcome() } == .failed(ECONNRESET))
     #expect(server.connectionCount == 0, "a refused connection must never reach the server")
@@ -196,7 +196,7 @@ import Testing
     let server = try makeEchoServer()
     let proxy = try await ProxyFixture.start(
       upstreamPort: server.port,
-      faults: [FaultSpec(name: "slow-syn", kind: .connectDelay(.init(delay: .milliseconds(300))))])
+      faults: [FaultSpec(name: "slow-syn", kind: ConnectDelayFault(delay: .milliseconds(300)))])
     let started = ContinuousClock.now
     let socket = try proxy.connect()
     _ = try await roundTrip(socket, Array("hi".utf8))
@@ -208,7 +208,7 @@ import Testing
 
   @Test func toxicityAppliesToAboutThatShareOfConnections() async throws {
     let server = try makeEchoServer()
-    let fault = FaultSpec(name: "some", toxicity: 0.3, kind: .refuse(.reset))
+    let fault = FaultSpec(name: "some", toxicity: 0.3, kind: RefuseFault(mode: .reset))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault], seed: 77)
     var refused = 0
     let total = 200

@@ -6,7 +6,7 @@ import Testing
 @Suite struct LatencyFaultTests {
   @Test func steadyLatencyDelaysEveryRoundTrip() async throws {
     let server = try makeEchoServer()
-    let latency = FaultSpec(stream: .downstream, kind: .latency(.init(delay: .milliseconds(20))))
+    let latency = FaultSpec(stream: .downstream, kind: LatencyFault(delay: .milliseconds(20)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [latency])
     let socket = try proxy.connect()
     var samples: [Double] = []
@@ -35,7 +35,7 @@ import Testing
   @Test func jitterSpreadsRoundTripsAroundTheMean() async throws {
     let server = try makeEchoServer()
     let latency = FaultSpec(
-      stream: .upstream, kind: .latency(.init(delay: .milliseconds(15), jitter: .milliseconds(10))))
+      stream: .upstream, kind: LatencyFault(delay: .milliseconds(15), jitter: .milliseconds(10)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [latency])
     proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
@@ -66,8 +66,7 @@ import Testing
     let server = try makeEchoServer()
     let latency = FaultSpec(
       stream: .both,
-      kind: .latency(
-        .init(delay: .milliseconds(5), jitter: .milliseconds(5), distribution: .normal)))
+      kind: LatencyFault(delay: .milliseconds(5), jitter: .milliseconds(5), distribution: .normal))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [latency])
     let socket = try proxy.connect()
     let data = randomBytes(count: 400_000, seed: 99)
@@ -94,7 +93,7 @@ import Testing
     try await proxy.engine.setFaults(
       [
         FaultSpec(
-          name: "slow", stream: .downstream, kind: .latency(.init(delay: .milliseconds(80))))
+          name: "slow", stream: .downstream, kind: LatencyFault(delay: .milliseconds(80)))
       ],
       forProxy: "test")
     let during = try await roundTrip(socket, Array("b".utf8)).milliseconds

@@ -16,7 +16,7 @@ import Testing
   @Test func retransmitModeStallsButLosesNothing() async throws {
     let size = 300_000
     let server = try Self.sendingServer(size: size, seed: 31)
-    let loss = FaultSpec(stream: .downstream, kind: .loss(.init(rate: 0.05)))
+    let loss = FaultSpec(stream: .downstream, kind: LossFault(rate: 0.05))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [loss], seed: 7)
     proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
@@ -41,8 +41,8 @@ import Testing
 
   @Test func aLoneLostRequestWaitsAboutTheRoundTripPlus200Milliseconds() async throws {
     let server = try makeEchoServer()
-    let latency = FaultSpec(kind: .latency(.init(delay: .milliseconds(20))))
-    let loss = FaultSpec(stream: .upstream, kind: .loss(.init(rate: 0.25)))
+    let latency = FaultSpec(kind: LatencyFault(delay: .milliseconds(20)))
+    let loss = FaultSpec(stream: .upstream, kind: LossFault(rate: 0.25))
     let proxy = try await ProxyFixture.start(
       upstreamPort: server.port, faults: [latency, loss], seed: 5)
     proxy.engine.eventLog.isEnabled = true
@@ -77,9 +77,9 @@ import Testing
   @Test func aLostSegmentWithOthersBehindItCostsAboutOneRoundTrip() async throws {
     let size = 1448 * 150
     let server = try Self.sendingServer(size: size, seed: 61)
-    let latency = FaultSpec(kind: .latency(.init(delay: .milliseconds(50))))
+    let latency = FaultSpec(kind: LatencyFault(delay: .milliseconds(50)))
     let loss = FaultSpec(
-      stream: .downstream, kind: .loss(.init(rate: 0.05, congestion: .none)))
+      stream: .downstream, kind: LossFault(rate: 0.05, congestion: .none))
     let proxy = try await ProxyFixture.start(
       upstreamPort: server.port, faults: [latency, loss], seed: 9)
     proxy.engine.eventLog.isEnabled = true
@@ -101,7 +101,7 @@ import Testing
   @Test func headOfLineBlockingHoldsLaterDataBehindALostPacket() async throws {
     let server = try makeEchoServer()
     let loss = FaultSpec(
-      stream: .upstream, kind: .loss(.init(rate: 0.3, retransmissionTimeout: .milliseconds(50))))
+      stream: .upstream, kind: LossFault(rate: 0.3, retransmissionTimeout: .milliseconds(50)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [loss], seed: 3)
     proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
@@ -123,7 +123,7 @@ import Testing
   @Test func discardModeRemovesWholeSegmentsAtAboutTheRate() async throws {
     let size = 1448 * 2000
     let server = try Self.sendingServer(size: size, seed: 41)
-    let loss = FaultSpec(stream: .downstream, kind: .loss(.init(rate: 0.1, mode: .discard)))
+    let loss = FaultSpec(stream: .downstream, kind: LossFault(rate: 0.1, mode: .discard))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [loss], seed: 11)
     proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
@@ -152,7 +152,7 @@ import Testing
         }
         socket.shutdownWrite()
       }
-      let loss = FaultSpec(stream: .downstream, kind: .loss(.init(rate: 0.2, mode: .discard)))
+      let loss = FaultSpec(stream: .downstream, kind: LossFault(rate: 0.2, mode: .discard))
       let proxy = try await ProxyFixture.start(
         upstreamPort: server.port, faults: [loss], seed: 2024)
       let socket = try proxy.connect()

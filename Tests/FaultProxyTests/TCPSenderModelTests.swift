@@ -9,7 +9,7 @@ import Testing
   /// with probability `rate` (seeded), recovered as the loss stage recovers them; returns when the
   /// last one left the sender, in seconds.
   static func bulkSeconds(
-    segments: Int, rate: Double, rtt: UInt64, congestion: FaultKind.CongestionControl, seed: UInt64
+    segments: Int, rate: Double, rtt: UInt64, congestion: LossFault.CongestionControl, seed: UInt64
   ) -> Double {
     typealias Lost = (sent: UInt64, deadline: UInt64, recovery: TCPSenderModel.Recovery)
     var sender = TCPSenderModel(congestion: congestion)
@@ -74,9 +74,9 @@ import Testing
     #expect(marked >= rtt && marked <= rtt + rtt / 4 + 1_000_000)
   }
 
-  @Test(arguments: [FaultKind.CongestionControl.cubic, .reno])
+  @Test(arguments: [LossFault.CongestionControl.cubic, .reno])
   func bulkThroughputFallsAsOneOverTheSquareRootOfTheLossRate(
-    congestion: FaultKind.CongestionControl
+    congestion: LossFault.CongestionControl
   ) {
     let rtt: UInt64 = 40_000_000
     func mean(_ rate: Double) -> Double {

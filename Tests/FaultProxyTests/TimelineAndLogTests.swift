@@ -135,7 +135,7 @@ import Testing
     let proxy = try await ProxyFixture.start(
       upstreamPort: server.port,
       faults: [
-        FaultSpec(name: "lag", stream: .upstream, kind: .latency(.init(delay: .milliseconds(5))))
+        FaultSpec(name: "lag", stream: .upstream, kind: LatencyFault(delay: .milliseconds(5)))
       ])
     let file = FileManager.default.temporaryDirectory.appendingPathComponent(
       "faultline-events-\(UUID()).jsonl")
@@ -165,6 +165,6 @@ private func latencyPhase(at start: Duration, for length: Duration, delay: Durat
     timeline: [
       Profile.Phase(
         at: start, duration: length,
-        faults: [FaultSpec(name: "lag", stream: .downstream, kind: .latency(.init(delay: delay)))])
+        faults: [FaultSpec(name: "lag", stream: .downstream, kind: LatencyFault(delay: delay))])
     ])
 }

@@ -9,7 +9,7 @@ import Testing
     let server = try TestServer { socket in
       try? socket.send(randomBytes(count: 500_000, seed: 61))
     }
-    let fault = FaultSpec(name: "cap", stream: .downstream, kind: .limitData(bytes: 12_345))
+    let fault = FaultSpec(name: "cap", stream: .downstream, kind: LimitDataFault(bytes: 12_345))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     let received = try await blocking { try socket.receiveAll() }
@@ -30,9 +30,9 @@ import Testing
     let proxy = try await ProxyFixture.start(
       upstreamPort: server.port,
       faults: [
-        FaultSpec(name: "cap", stream: .upstream, kind: .limitData(bytes: 100)),
+        FaultSpec(name: "cap", stream: .upstream, kind: LimitDataFault(bytes: 100)),
         FaultSpec(
-          name: "slow", stream: .downstream, kind: .latency(.init(delay: .milliseconds(300)))),
+          name: "slow", stream: .downstream, kind: LatencyFault(delay: .milliseconds(300))),
       ])
     proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
@@ -47,7 +47,7 @@ import Testing
 
   @Test func limitDataOfZeroClosesAtOnce() async throws {
     let server = try makeEchoServer()
-    let fault = FaultSpec(name: "none", stream: .downstream, kind: .limitData(bytes: 0))
+    let fault = FaultSpec(name: "none", stream: .downstream, kind: LimitDataFault(bytes: 0))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     try await blocking { try socket.send(Array("anything".utf8)) }
@@ -65,7 +65,7 @@ import Testing
     }
     let fault = FaultSpec(
       name: "slices", stream: .downstream,
-      kind: .slicer(.init(averageSize: 100, sizeVariation: 40, delay: .milliseconds(2))))
+      kind: SlicerFault(averageSize: 100, sizeVariation: 40, delay: .milliseconds(2)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     let (received, reads) = try await blocking { () -> ([UInt8], Int) in
@@ -92,7 +92,7 @@ import Testing
       socket.shutdownWrite()
     }
     let fault = FaultSpec(
-      name: "lingering", stream: .downstream, kind: .slowClose(delay: .milliseconds(300)))
+      name: "lingering", stream: .downstream, kind: SlowCloseFault(delay: .milliseconds(300)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     // The clock starts before connecting: the server's FIN cannot reach the proxy earlier.
     let started = ContinuousClock.now
@@ -113,7 +113,7 @@ import Testing
 
   @Test func timeoutDropsDataAndClosesAfterItsTime() async throws {
     let server = try makeEchoServer()
-    let fault = FaultSpec(name: "blackhole", kind: .timeout(.milliseconds(300)))
+    let fault = FaultSpec(name: "blackhole", kind: TimeoutFault(timeout: .milliseconds(300)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let started = ContinuousClock.now
     let socket = try proxy.connect()
@@ -130,7 +130,7 @@ import Testing
     let server = try makeEchoServer()
     let fault = FaultSpec(
       name: "reset_peer", stream: .upstream,
-      kind: .reset(.init(after: .milliseconds(200), startsAtFirstByte: true)))
+      kind: ResetFault(after: .milliseconds(200), startsAtFirstByte: true))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     // An idle connection older than the timeout is left alone: the clock has not started.

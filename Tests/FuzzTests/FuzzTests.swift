@@ -78,7 +78,7 @@ import Testing
         "type": .string("latency"), "attributes": .object(["latency": .number(10)]),
       ])
       _ = try ToxicRequest.update(
-        try ToxicRequest.create(from: latency).spec, wireType: "latency", body: body)
+        try ToxicRequest.create(from: latency), body: body)
       accepted = true
     } catch { refused(error) }
     do throws(ControlError) {

@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineUnits
 import Yams
 
 /// A fault read from a profile, with where it came from (for duplicate-name errors).
@@ -38,7 +39,7 @@ struct FaultParser {
         node, path: path, expecting: "a fault: a mapping with a type and its fields",
         diagnostics: diagnostics)
     else { return nil }
-    let validTypes = FaultKind.typeNames
+    let validTypes = FaultCatalog.names
     guard
       let type = reader.required(
         "type", example: "type: latency",
@@ -53,17 +54,50 @@ struct FaultParser {
           return text
         })
     else { return nil }
-    reader.reportUnknownKeys(allowed: FaultFields.allowed(for: type), owner: "a \(type) fault")
+    guard let faultType = FaultCatalog.type(named: type) else { return nil }
+    reader.reportUnknownKeys(
+      allowed: Self.commonFields + faultType.fieldNames, owner: "a \(type) fault")
 
     let name = reader.optional("name", ValueReaders.text)
     let stream =
       reader.optional(
         "stream", ValueReaders.choice(StreamSelector.self, among: StreamSelector.allCases)) ?? .both
-    let toxicity = reader.optional("toxicity", ProbabilityText.read) ?? 1
-    guard let kind = FaultKindParser(reader: reader).parse(type: type) else { return nil }
+    let toxicity = reader.optional("toxicity", ValueReaders.probability) ?? 1
+    guard let kind = parseFields(of: faultType, reader: reader) else { return nil }
     let spec = FaultSpec(name: name, stream: stream, toxicity: toxicity, kind: kind)
     return ParsedFault(
       spec: spec, node: node, path: path, nameKey: name == nil ? nil : reader.keyNode("name"))
+  }
+
+  /// The fields every fault has, beside its type's own.
+  static let commonFields = ["type", "name", "stream", "toxicity"]
+
+  /// Reads the type's own fields through its definition; nil after reporting every problem.
+  private func parseFields(of faultType: FaultType, reader: MappingReader) -> (any Fault)? {
+    var inputs: [String: FieldInput] = [:]
+    var readable = true
+    for field in faultType.fields {
+      guard let (keyNode, value) = reader.valueNode(field.name) else { continue }
+      do {
+        inputs[field.name] = .text(try value.scalarText(expecting: field.profileUnit))
+      } catch {
+        diagnostics.report(error.message, at: keyNode, field: reader.path.child(field.name))
+        readable = false
+      }
+    }
+    guard readable else { return nil }
+    switch faultType.decode(inputs, form: .profile) {
+    case .success(let fault):
+      return fault
+    case .failure(let failure):
+      for error in failure.errors {
+        let keyNode = error.field.flatMap(reader.keyNode)
+        diagnostics.report(
+          error.message, at: keyNode ?? reader.node,
+          field: keyNode == nil ? reader.path : reader.path.child(error.field ?? ""))
+      }
+      return nil
+    }
   }
 
   private func reportDuplicateNames(_ faults: [ParsedFault]) {

@@ -1,3 +1,4 @@
+import FaultlineUnits
 import Yams
 
 /// Reads the fields of one YAML mapping, reporting unknown, missing and malformed fields with their position.

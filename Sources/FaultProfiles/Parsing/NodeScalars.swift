@@ -1,3 +1,4 @@
+import FaultlineUnits
 import Foundation
 import Yams
 

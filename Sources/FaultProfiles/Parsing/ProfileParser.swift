@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineUnits
 import Yams
 
 /// A timeline phase read from a profile, with where it came from.
@@ -76,8 +77,8 @@ struct ProfileParser {
         diagnostics: diagnostics)
     else { return nil }
     reader.reportUnknownKeys(allowed: Self.phaseFields, owner: "a timeline phase")
-    let at = reader.required("at", example: "at: 10s", DurationText.read)
-    let duration = reader.optional("duration", DurationText.readPositive)
+    let at = reader.required("at", example: "at: 10s", ValueReaders.duration)
+    let duration = reader.optional("duration", ValueReaders.positiveDuration)
     let faults: [ParsedFault]
     if let faultsNode = reader.valueNode("faults") {
       faults = FaultParser(diagnostics: diagnostics).parseList(

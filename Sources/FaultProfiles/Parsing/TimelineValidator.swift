@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineUnits
 
 /// Checks that timeline phases are listed in order of `at` and do not overlap.
 struct TimelineValidator {

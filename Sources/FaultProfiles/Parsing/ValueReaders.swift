@@ -1,3 +1,4 @@
+import FaultlineUnits
 import Foundation
 import Yams
 
@@ -24,6 +25,21 @@ enum ValueReaders {
       }
       return choice
     }
+  }
+
+  /// A duration of zero or more (`250ms`, `2s`).
+  static func duration(_ node: Node) throws(ValueError) -> Duration {
+    try DurationText.read(node.scalarText(expecting: DurationText.expectation))
+  }
+
+  /// A duration greater than zero.
+  static func positiveDuration(_ node: Node) throws(ValueError) -> Duration {
+    try DurationText.readPositive(node.scalarText(expecting: DurationText.expectation))
+  }
+
+  /// A probability: `0.02` or `2%`.
+  static func probability(_ node: Node) throws(ValueError) -> Double {
+    try ProbabilityText.read(node.scalarText(expecting: ProbabilityText.expectation))
   }
 
   static func bool(_ node: Node) throws(ValueError) -> Bool {

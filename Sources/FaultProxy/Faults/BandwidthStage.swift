@@ -15,7 +15,7 @@ final class BandwidthStage: QueuedStage {
   private var held: [Chunk] = []
   private var pendingEnd: StreamEnd?
 
-  init(context: StageContext, bandwidth: FaultKind.Bandwidth, shared: SharedTokenBucket?) {
+  init(context: StageContext, bandwidth: BandwidthFault, shared: SharedTokenBucket?) {
     rate = bandwidth.bytesPerSecond
     pieceSize = max(1448, Int(min(rate / 100, Double(Int32.max))))
     self.shared = shared

@@ -11,7 +11,7 @@ struct CongestionWindow {
   private static let cubicC = 0.4
   private static let cubicBeta = 0.7
 
-  let control: FaultKind.CongestionControl
+  let control: LossFault.CongestionControl
   private(set) var window = initialWindow
   private var threshold = Double.infinity
   private var lastMaximum = 0.0
@@ -20,7 +20,7 @@ struct CongestionWindow {
   private var epochK = 0.0
   private var renoEstimate = 0.0
 
-  init(control: FaultKind.CongestionControl) {
+  init(control: LossFault.CongestionControl) {
     self.control = control
   }
 

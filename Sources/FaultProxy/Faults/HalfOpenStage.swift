@@ -5,13 +5,13 @@
 /// while silent is held until the silence ends, as TCP would retransmit it. With `side: upstream` the
 /// server side is closed for good while the client still believes it is connected.
 final class HalfOpenStage: BaseStage {
-  private let halfOpen: FaultKind.HalfOpen
+  private let halfOpen: HalfOpenFault
   private var silent = false
   private var over = false
   private var heldEnd: StreamEnd?
   private var timers: [PreciseScheduler.Token] = []
 
-  init(context: StageContext, halfOpen: FaultKind.HalfOpen) {
+  init(context: StageContext, halfOpen: HalfOpenFault) {
     self.halfOpen = halfOpen
     super.init(context: context)
     let start = context.appliedAt &+ halfOpen.after.nanoseconds

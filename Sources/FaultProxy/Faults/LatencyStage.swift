@@ -9,7 +9,7 @@ final class LatencyStage: QueuedStage {
   private var generator: SplitMix64
   private var lastDelay: UInt64 = 0
 
-  init(context: StageContext, latency: FaultKind.Latency) {
+  init(context: StageContext, latency: LatencyFault) {
     sampler = DelaySampler(latency)
     generator = context.key.derived("latency").generator()
     lastDelay = latency.delay.nanoseconds

@@ -32,7 +32,7 @@ final class LossStage: QueuedStage {
     let attempts: Int
   }
 
-  private let loss: FaultKind.Loss
+  private let loss: LossFault
   private var decider: LossDecider
   private var generator: SplitMix64
   private let cursor: SegmentCursor
@@ -44,7 +44,7 @@ final class LossStage: QueuedStage {
   private var timer: PreciseScheduler.Token?
   private var timerDeadline: UInt64 = .max
 
-  init(context: StageContext, loss: FaultKind.Loss) {
+  init(context: StageContext, loss: LossFault) {
     self.loss = loss
     decider = LossDecider(loss)
     generator = context.key.derived("loss").generator()
@@ -213,7 +213,7 @@ final class LossStage: QueuedStage {
   }
 
   private static func delay(of stage: any FaultStage) -> UInt64 {
-    if case .latency(let latency) = stage.fault.spec.kind { latency.delay.nanoseconds } else { 0 }
+    (stage.fault.spec.kind as? LatencyFault)?.delay.nanoseconds ?? 0
   }
 
   override func receiveEnd(_ end: StreamEnd) {

@@ -2,13 +2,13 @@
 /// direction, at once, or (Toxiproxy's reset_peer) a time after the first chunk; for a share of
 /// connections given by `probability` (drawn once per connection).
 final class ResetStage: BaseStage {
-  private let reset: FaultKind.Reset
+  private let reset: ResetFault
   private let armed: Bool
   private var budget: ByteBudget?
   private var timer: PreciseScheduler.Token?
   private var fired = false
 
-  init(context: StageContext, reset: FaultKind.Reset) {
+  init(context: StageContext, reset: ResetFault) {
     self.reset = reset
     armed = context.key.derived("reset-probability").occurs(withProbability: reset.probability)
     budget = reset.afterBytes.map { ByteBudget(limit: $0) }

@@ -1,10 +1,10 @@
 /// Cuts chunks into small pieces of `averageSize` ± `sizeVariation` bytes sent `delay` apart, as
 /// Toxiproxy's slicer toxic does. Piece sizes come from the seeded stream in stream order.
 final class SlicerStage: QueuedStage {
-  private let slicer: FaultKind.Slicer
+  private let slicer: SlicerFault
   private var generator: SplitMix64
 
-  init(context: StageContext, slicer: FaultKind.Slicer) {
+  init(context: StageContext, slicer: SlicerFault) {
     self.slicer = slicer
     generator = context.key.derived("slicer").generator()
     super.init(context: context)

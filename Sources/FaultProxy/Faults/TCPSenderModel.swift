@@ -39,7 +39,7 @@ struct TCPSenderModel {
   /// Segments leave in stream order: none before the one ahead of it.
   private var lastSent: UInt64 = 0
 
-  init(congestion: FaultKind.CongestionControl) {
+  init(congestion: LossFault.CongestionControl) {
     window = CongestionWindow(control: congestion)
   }
 

@@ -38,7 +38,7 @@ extension ConnectionPair {
         let context = StageContext(
           pair: self, pipe: pipe, fault: fault,
           key: proxy.seeds.key(connection: index, direction: direction, fault: fault.key))
-        if let stage = FaultStageFactory.makeStage(for: fault, context: context) {
+        if let stage = fault.spec.kind.makeStage(context: context) {
           chain.append(stage)
         }
       }
@@ -50,26 +50,23 @@ extension ConnectionPair {
     }
   }
 
-  /// Connection-level faults taken when the client arrives: refuse in reset mode, and connect delays.
-  /// Returns the delay before connecting upstream, nil for never, or throws away the connection.
+  /// What the connection-level faults' accept hooks say when the client arrives: reset it, hold it,
+  /// or connect upstream after the sum of their delays.
   func connectionDecision(_ faults: [ActiveFault], logging: Bool = true) -> ConnectDecision {
     var delay: UInt64 = 0
     for fault in faults where applies(fault) {
-      switch fault.spec.kind {
-      case .refuse(.reset):
+      switch fault.spec.kind.acceptAction {
+      case .proceed:
+        continue
+      case .refuse:
         if logging { log(fault, "refuse") }
         return .refuse
-      case .connectDelay(let connectDelay):
-        if connectDelay.never {
-          if logging { log(fault, "connect_never") }
-          return .never
-        }
-        delay += connectDelay.delay.nanoseconds
-        if logging {
-          log(fault, "connect_delay", value: Double(connectDelay.delay.nanoseconds) / 1_000_000)
-        }
-      default:
-        continue
+      case .hold:
+        if logging { log(fault, "connect_never") }
+        return .never
+      case .delay(let wait):
+        delay += wait.nanoseconds
+        if logging { log(fault, "connect_delay", value: Double(wait.nanoseconds) / 1_000_000) }
       }
     }
     return .connect(after: delay)

@@ -26,16 +26,17 @@ struct FaultPlan: Sendable, Hashable {
     return active
   }
 
-  /// What the proxy's port does with new connections at `time`. A disabled proxy, or a closed-mode
-  /// refusal, closes it; otherwise a blackhole drops the SYNs.
+  /// What the proxy's port does with new connections at `time`, from the port hooks of the active
+  /// faults. A disabled proxy, or any fault that closes the port, closes it; otherwise a blackhole
+  /// drops the SYNs.
   func portState(at time: UInt64) -> PortState {
     guard enabled else { return .closed }
     var state = PortState.listening
     for fault in activeFaults(at: time) where fault.spec.toxicity > 0 {
-      switch fault.spec.kind {
-      case .refuse(.closed): return .closed
-      case .refuse(.blackhole): state = .blackhole
-      default: continue
+      switch fault.spec.kind.portState {
+      case .closed: return .closed
+      case .blackhole: state = .blackhole
+      case .listening: continue
       }
     }
     return state

@@ -5,10 +5,10 @@
 /// (`CorrelatedUniform`). A delay below zero becomes zero. Feed it one uniform draw per chunk, keyed to
 /// the chunk's position in the stream (`DecisionKey.uniform(at:)`).
 public struct DelaySampler: Sendable, Hashable {
-  public let latency: FaultKind.Latency
+  public let latency: LatencyFault
   private var correlated: CorrelatedUniform
 
-  public init(_ latency: FaultKind.Latency) {
+  public init(_ latency: LatencyFault) {
     self.latency = latency
     self.correlated = CorrelatedUniform(correlation: latency.correlation)
   }

@@ -1,4 +1,4 @@
-/// Decides, segment by segment, whether a segment is lost, for the loss models of `FaultKind.LossModel`.
+/// Decides, segment by segment, whether a segment is lost, for the loss models of `LossFault.Model`.
 ///
 /// Feed it one 64-bit draw per segment in stream order (the loss stage takes them from its seeded
 /// generator); the high 32 bits drive the state (correlation or Gilbert-Elliott transition), the low 32 bits the loss itself.
@@ -12,12 +12,12 @@
 ///   and the chain moves to bad with `p`; in the bad state it is lost with `lossInBad` and moves to good
 ///   with `r`. The state at the start of a segment decides its loss.
 public struct LossDecider: Sendable, Hashable {
-  public let loss: FaultKind.Loss
+  public let loss: LossFault
   /// Gilbert-Elliott: whether the chain is in the bad (bursty) state.
   public private(set) var inBadState = false
   private var previousLost: Bool?
 
-  public init(_ loss: FaultKind.Loss) {
+  public init(_ loss: LossFault) {
     self.loss = loss
   }
 
@@ -31,9 +31,9 @@ public struct LossDecider: Sendable, Hashable {
       let lost = lossDraw < loss.rate
       previousLost = lost
       return lost
-    case .gilbertElliott(let p, let r, let lossInBad, let lossInGood):
-      let lost = lossDraw < (inBadState ? lossInBad : lossInGood)
-      inBadState = inBadState ? !(stateDraw < r) : stateDraw < p
+    case .gilbertElliott:
+      let lost = lossDraw < (inBadState ? loss.lossInBad : loss.lossInGood)
+      inBadState = inBadState ? !(stateDraw < loss.r) : stateDraw < loss.p
       return lost
     }
   }

@@ -14,7 +14,7 @@ struct ProxyRepresentation: Encodable, Sendable {
     upstream = names.upstreamText(of: info)
     enabled = info.enabled
     toxics = info.faults.map {
-      ToxicRepresentation($0, wireType: names.wireType(of: $0, proxy: info.name))
+      ToxicRepresentation($0)
     }
   }
 }

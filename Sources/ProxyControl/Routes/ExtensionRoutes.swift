@@ -38,7 +38,7 @@ struct ExtensionRoutes: Sendable {
         StatsAnswer(
           try engine.stats(named: proxy),
           active: try engine.activeFaults(forProxy: proxy).map {
-            ToxicRepresentation($0, wireType: nil)
+            ToxicRepresentation($0)
           }))
     }
   }
@@ -54,7 +54,6 @@ struct ExtensionRoutes: Sendable {
       throw ControlError(.badRequest, "bad profile: \(error.description)")
     }
     try await engine.applyProfile(profile, toProxy: proxy)
-    directory.names.forgetToxics(ofProxy: proxy)
     return try JSONResponse.make(
       ProfileAnswer(
         profile: profile.name, seed: engine.seed,

@@ -14,7 +14,6 @@ struct ServerRoutes: Sendable {
     router.post("/populate") { request, _ in try await populate(request) }
     router.post("/reset") { _, _ in
       try await directory.engine.resetAll()
-      directory.names.forgetToxics()
       return JSONResponse.noContent()
     }
     router.get("/version") { _, _ in

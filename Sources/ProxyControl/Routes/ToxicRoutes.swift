@@ -10,7 +10,6 @@ struct ToxicRoutes: Sendable {
   let body: RequestBodyReader
 
   private var engine: ProxyEngine { directory.engine }
-  private var names: WireNames { directory.names }
 
   func add(to router: Router<BasicRequestContext>) {
     router.get("/proxies/:proxy/toxics") { _, context in
@@ -37,7 +36,7 @@ struct ToxicRoutes: Sendable {
   }
 
   private func representation(_ spec: FaultSpec, proxy: String) -> ToxicRepresentation {
-    ToxicRepresentation(spec, wireType: names.wireType(of: spec, proxy: proxy))
+    ToxicRepresentation(spec)
   }
 
   private func index(_ proxy: String) throws -> Response {
@@ -47,20 +46,12 @@ struct ToxicRoutes: Sendable {
 
   private func create(_ proxy: String, _ request: Request) async throws -> Response {
     _ = try directory.info(named: proxy)
-    let (spec, wireType) = try ToxicRequest.create(from: try await body.json(of: request))
-    names.remember(spec, wireType: wireType, proxy: proxy)
-    do {
-      try await engine.updateFaults(forProxy: proxy) { faults in
-        guard !faults.contains(where: { $0.name == spec.name }) else {
-          throw ControlError.toxicExists
-        }
-        return (faults + [spec], ())
+    let spec = try ToxicRequest.create(from: try await body.json(of: request))
+    try await engine.updateFaults(forProxy: proxy) { faults in
+      guard !faults.contains(where: { $0.name == spec.name }) else {
+        throw ControlError.toxicExists
       }
-    } catch {
-      if wireType == "reset_peer", !((try? engine.faults(forProxy: proxy)) ?? []).contains(spec) {
-        names.forget(spec, proxy: proxy)
-      }
-      throw error
+      return (faults + [spec], ())
     }
     // Toxiproxy answers a created toxic with 200, not 201.
     return try JSONResponse.make(representation(spec, proxy: proxy))
@@ -77,31 +68,26 @@ struct ToxicRoutes: Sendable {
   {
     _ = try directory.info(named: proxy)
     let patch = try await body.json(of: request)
-    let names = self.names
-    let (old, new) = try await engine.updateFaults(forProxy: proxy) { faults in
+    let new = try await engine.updateFaults(forProxy: proxy) { faults in
       guard let index = faults.firstIndex(where: { $0.name == toxic }) else {
         throw ControlError.toxicNotFound
       }
-      let wireType = names.wireType(of: faults[index], proxy: proxy)
       var changed = faults
-      changed[index] = try ToxicRequest.update(faults[index], wireType: wireType, body: patch)
-      if let wireType { names.remember(changed[index], wireType: wireType, proxy: proxy) }
-      return (changed, (faults[index], changed[index]))
+      changed[index] = try ToxicRequest.update(faults[index], body: patch)
+      return (changed, changed[index])
     }
-    if old != new { names.forget(old, proxy: proxy) }
     return try JSONResponse.make(representation(new, proxy: proxy))
   }
 
   private func delete(_ proxy: String, _ toxic: String) async throws -> Response {
-    let removed = try await engine.updateFaults(forProxy: proxy) { faults in
+    try await engine.updateFaults(forProxy: proxy) { faults in
       guard let index = faults.firstIndex(where: { $0.name == toxic }) else {
         throw ControlError.toxicNotFound
       }
       var remaining = faults
-      let removed = remaining.remove(at: index)
-      return (remaining, removed)
+      remaining.remove(at: index)
+      return (remaining, ())
     }
-    names.forget(removed, proxy: proxy)
     return JSONResponse.noContent()
   }
 }

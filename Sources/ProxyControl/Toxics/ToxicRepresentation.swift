@@ -8,8 +8,8 @@ struct ToxicRepresentation: Encodable, Sendable {
   var toxicity: Double
   var attributes: [String: JSONValue]
 
-  init(_ spec: FaultSpec, wireType: String?) {
-    let encoded = ToxicCodec.encode(spec.kind, wireType: wireType)
+  init(_ spec: FaultSpec) {
+    let encoded = ToxicCodec.encode(spec.kind)
     name = spec.name
     type = encoded.type
     stream = spec.stream.rawValue

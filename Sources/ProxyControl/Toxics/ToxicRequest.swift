@@ -4,10 +4,8 @@ import FaultProxy
 /// stream `downstream`, toxicity 1 and name `TYPE_STREAM` by default; unknown top-level fields are
 /// ignored (clients send back whole toxics), unknown attributes are refused.
 enum ToxicRequest {
-  /// A new toxic, and the type name it was posted with.
-  static func create(from body: JSONValue) throws(ControlError) -> (
-    spec: FaultSpec, wireType: String
-  ) {
+  /// A new toxic.
+  static func create(from body: JSONValue) throws(ControlError) -> FaultSpec {
     guard let members = body.objectValue else {
       throw ControlError.badRequest("expected a JSON object, got \(body.kindDescription)")
     }
@@ -15,18 +13,20 @@ enum ToxicRequest {
     guard let type = try reader.string("type"), !type.isEmpty else {
       throw ControlError.missingField("type")
     }
-    guard ToxicCodec.typeNames.contains(type) else { throw ControlError.invalidToxicType(type) }
-    let stream = try self.stream(try reader.string("stream"), type: type)
+    guard let faultType = FaultCatalog.type(named: type) else {
+      throw ControlError.invalidToxicType(type)
+    }
+    let stream = try self.stream(try reader.string("stream"), type: faultType)
     let toxicity = try reader.probability("toxicity") ?? 1
     let name =
       try reader.string("name").flatMap { $0.isEmpty ? nil : $0 } ?? "\(type)_\(stream.rawValue)"
     let attributes = try self.attributes(&reader)
     let kind = try ToxicCodec.decode(type: type, attributes: attributes)
-    return (FaultSpec(name: name, stream: stream, toxicity: toxicity, kind: kind), type)
+    return FaultSpec(name: name, stream: stream, toxicity: toxicity, kind: kind)
   }
 
   /// `existing` with the body's attributes merged over its own and, if given, its new toxicity.
-  static func update(_ existing: FaultSpec, wireType: String?, body: JSONValue) throws(ControlError)
+  static func update(_ existing: FaultSpec, body: JSONValue) throws(ControlError)
     -> FaultSpec
   {
     guard let members = body.objectValue else {
@@ -35,21 +35,22 @@ enum ToxicRequest {
     var reader = FieldReader(members)
     var updated = existing
     if let toxicity = try reader.probability("toxicity") { updated.toxicity = toxicity }
-    let current = ToxicCodec.encode(existing.kind, wireType: wireType)
+    let current = ToxicCodec.encode(existing.kind)
     let merged = current.attributes.merging(try attributes(&reader)) { _, new in new }
     updated.kind = try ToxicCodec.decode(type: current.type, attributes: merged)
     return updated
   }
 
   /// Toxiproxy's stream: `upstream` or `downstream`, any case. Our own types may also say `both`.
-  static func stream(_ text: String?, type: String) throws(ControlError) -> StreamSelector {
+  static func stream(_ text: String?, type: FaultType) throws(ControlError) -> StreamSelector {
     guard let text else { return .downstream }
+    let ours = type.origin == .faultline
     switch text.lowercased() {
     case "upstream": return .upstream
     case "downstream": return .downstream
-    case "both" where ToxicCodec.extensionTypes.contains(type): return .both
+    case "both" where ours: return .both
     default:
-      let hint = ToxicCodec.extensionTypes.contains(type) ? " (or both, for \(type))" : ""
+      let hint = ours ? " (or both, for \(type.name))" : ""
       throw ControlError(
         .badRequest, "\(ControlError.invalidStream.message)\(hint); got \"\(text)\"")
     }

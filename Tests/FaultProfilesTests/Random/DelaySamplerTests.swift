@@ -9,13 +9,13 @@ struct DelaySamplerTests {
   static let count: UInt64 = 20_000
 
   /// Delays in milliseconds for `count` chunks, one keyed draw per chunk.
-  static func delays(_ latency: FaultKind.Latency, key: DecisionKey = key) -> [Double] {
+  static func delays(_ latency: LatencyFault, key: DecisionKey = key) -> [Double] {
     var sampler = DelaySampler(latency)
     return (0..<count).map { sampler.next(uniform: key.uniform(at: $0)).milliseconds }
   }
 
-  static func latency(_ distribution: FaultKind.Distribution, correlation: Double = 0)
-    -> FaultKind.Latency
+  static func latency(_ distribution: LatencyFault.Distribution, correlation: Double = 0)
+    -> LatencyFault
   {
     .init(
       delay: .milliseconds(100), jitter: .milliseconds(20), distribution: distribution,
@@ -86,8 +86,8 @@ struct DelaySamplerTests {
 
   @Test("delays are never negative, even when jitter exceeds the delay")
   func neverNegative() {
-    for distribution in FaultKind.Distribution.allCases {
-      let latency = FaultKind.Latency(
+    for distribution in LatencyFault.Distribution.allCases {
+      let latency = LatencyFault(
         delay: .milliseconds(10), jitter: .milliseconds(50), distribution: distribution)
       let delays = Self.delays(latency)
       #expect(delays.allSatisfy { $0 >= 0 })

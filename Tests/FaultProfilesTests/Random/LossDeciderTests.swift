@@ -7,7 +7,7 @@ struct LossDeciderTests {
   static let key = SeedSequence(seed: 7).key(connection: 1, direction: .upstream, fault: 3)
 
   /// Loss decisions for `count` segments, one keyed draw per segment.
-  static func decisions(_ loss: FaultKind.Loss, count: UInt64 = 200_000, key: DecisionKey = key)
+  static func decisions(_ loss: LossFault, count: UInt64 = 200_000, key: DecisionKey = key)
     -> [Bool]
   {
     var decider = LossDecider(loss)
@@ -32,9 +32,8 @@ struct LossDeciderTests {
     "Gilbert-Elliott average loss matches the steady state p/(p+r)·(1−h) + r/(p+r)·(1−k)",
     arguments: [(0.01, 0.1, 1.0, 0.0), (0.05, 0.3, 0.5, 0.01), (0.002, 0.5, 1.0, 0.0)])
   func gilbertElliott(p: Double, r: Double, lossInBad: Double, lossInGood: Double) {
-    let model = FaultKind.LossModel.gilbertElliott(
-      p: p, r: r, lossInBad: lossInBad, lossInGood: lossInGood)
-    let statistics = SampleStatistics(Self.decisions(.init(rate: 0, model: model), count: 400_000))
+    let model = LossFault.gilbertElliott(p: p, r: r, lossInBad: lossInBad, lossInGood: lossInGood)
+    let statistics = SampleStatistics(Self.decisions(model, count: 400_000))
     let bad = p / (p + r)
     let expected = bad * lossInBad + (1 - bad) * lossInGood
     // Bursts reduce the effective sample size by (1 + λ)/(1 − λ) with λ = 1 − p − r; allow 5 standard errors.
@@ -50,7 +49,7 @@ struct LossDeciderTests {
     "Gilbert-Elliott losses come in bursts of mean length 1/r when the bad state loses everything")
   func gilbertElliottBursts() {
     let decisions = Self.decisions(
-      .init(rate: 0, model: .gilbertElliott(p: 0.01, r: 0.25, lossInBad: 1, lossInGood: 0)))
+      .gilbertElliott(p: 0.01, r: 0.25, lossInBad: 1, lossInGood: 0))
     var bursts: [Int] = []
     var run = 0
     for lost in decisions {
@@ -68,8 +67,7 @@ struct LossDeciderTests {
 
   @Test("the same draws give the same losses")
   func determinism() {
-    let loss = FaultKind.Loss(
-      rate: 0, model: .gilbertElliott(p: 0.02, r: 0.2, lossInBad: 0.8, lossInGood: 0.001))
+    let loss = LossFault.gilbertElliott(p: 0.02, r: 0.2, lossInBad: 0.8, lossInGood: 0.001)
     #expect(Self.decisions(loss, count: 5_000) == Self.decisions(loss, count: 5_000))
     let other = SeedSequence(seed: 8).key(connection: 1, direction: .upstream, fault: 3)
     #expect(Self.decisions(loss, count: 5_000) != Self.decisions(loss, count: 5_000, key: other))

@@ -1,8 +1,6 @@
-import Yams
-
 /// Amounts of data: `64KB`, `1MiB`, or a bare number of bytes such as `100`.
-enum ByteSizeText {
-  static let expectation = "a size such as 100, 64KB or 1MiB"
+public enum ByteSizeText {
+  public static let expectation = "a size such as 100, 64KB or 1MiB"
 
   static let table = UnitTable(
     units: [
@@ -12,8 +10,7 @@ enum ByteSizeText {
     aliases: ["kB": 1e3, "bytes": 1])
 
   /// Reads a whole number of bytes, zero or more.
-  static func read(_ node: Node) throws(ValueError) -> Int {
-    let text = try node.scalarText(expecting: expectation)
+  public static func read(_ text: String) throws(ValueError) -> Int {
     guard let parsed = NumberWithUnit(text) else { throw .expected(expectation, got: .text(text)) }
     let multiplier: Double
     if parsed.unit.isEmpty {
@@ -34,11 +31,20 @@ enum ByteSizeText {
   }
 
   /// Reads a size of at least one byte.
-  static func readPositive(_ node: Node) throws(ValueError) -> Int {
-    let bytes = try read(node)
+  public static func readPositive(_ text: String) throws(ValueError) -> Int {
+    let bytes = try read(text)
     guard bytes > 0 else {
-      throw ValueError("expected a size of at least 1 byte, got \(NodeFound(node))")
+      throw ValueError("expected a size of at least 1 byte, got \(NodeFound.text(text))")
     }
     return bytes
+  }
+
+  /// Writes a size back so that `read` gives it again: `64KiB`, `1MiB`, or a number of bytes.
+  public static func format(_ bytes: Int) -> String {
+    for (name, size) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+    where bytes != 0 && bytes % size == 0 {
+      return "\(bytes / size)\(name)"
+    }
+    return "\(bytes)"
   }
 }

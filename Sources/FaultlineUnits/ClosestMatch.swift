@@ -1,7 +1,7 @@
 /// Finds the valid name a misspelt one was probably meant to be, for "did you mean" hints.
-enum ClosestMatch {
+public enum ClosestMatch {
   /// The candidate nearest to `word` by edit distance (ignoring case), if it is near enough to be a typo.
-  static func suggestion(for word: String, among candidates: [String]) -> String? {
+  public static func suggestion(for word: String, among candidates: [String]) -> String? {
     let lowered = Array(word.lowercased())
     // Short words are too easy to "correct" into something unrelated, so they only match up to case.
     let limit = lowered.count <= 2 ? 0 : max(1, lowered.count / 3)
@@ -33,7 +33,7 @@ enum ClosestMatch {
   }
 
   /// " (did you mean "x"?)" or nothing.
-  static func hint(for word: String, among candidates: [String]) -> String {
+  public static func hint(for word: String, among candidates: [String]) -> String {
     suggestion(for: word, among: candidates).map { " (did you mean \"\($0)\"?)" } ?? ""
   }
 }

@@ -1,11 +1,9 @@
-import Yams
-
 /// Data rates with a unit: `400kbit/s`, `1.5Mbit/s`, `50KB/s`, `2MiB/s`, `800B/s`; read as bytes per second.
 ///
 /// K, M and G are powers of 1000 as in Toxiproxy (its `rate` is in KB/s of 1000 bytes); KiB and MiB are
 /// powers of 1024. Byte units (`B`) and bit units (`bit`) are spelt out because `kb/s` is ambiguous.
-enum ByteRateText {
-  static let expectation = "a rate with a unit such as 400kbit/s, 1.5Mbit/s or 50KB/s"
+public enum ByteRateText {
+  public static let expectation = "a rate with a unit such as 400kbit/s, 1.5Mbit/s or 50KB/s"
 
   static let table = UnitTable(
     units: [
@@ -24,8 +22,7 @@ enum ByteRateText {
   ]
 
   /// Reads a rate of zero or more, in bytes per second.
-  static func read(_ node: Node) throws(ValueError) -> Double {
-    let text = try node.scalarText(expecting: expectation)
+  public static func read(_ text: String) throws(ValueError) -> Double {
     guard let parsed = NumberWithUnit(text) else { throw .expected(expectation, got: .text(text)) }
     guard !parsed.unit.isEmpty else {
       throw ValueError(
@@ -44,5 +41,19 @@ enum ByteRateText {
       throw ValueError("expected a rate of zero or more, got the negative rate \"\(text)\"")
     }
     return parsed.value * multiplier
+  }
+
+  /// Writes a rate back so that `read` gives exactly the same value: `1.5Mbit/s`, `400kbit/s`, `800B/s`.
+  public static func format(_ bytesPerSecond: Double) -> String {
+    for (name, multiplier) in [("Gbit/s", 1e9 / 8), ("Mbit/s", 1e6 / 8), ("kbit/s", 1e3 / 8)] {
+      let amount = bytesPerSecond / multiplier
+      let thousandths = (amount * 1000).rounded()
+      guard amount >= 1, thousandths == amount * 1000 else { continue }
+      let text = "\(thousandths / 1000)"
+      let written = text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+      if let back = try? read(written + name), back == bytesPerSecond { return written + name }
+    }
+    let text = "\(bytesPerSecond)"
+    return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + "B/s"
   }
 }

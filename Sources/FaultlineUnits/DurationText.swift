@@ -1,8 +1,7 @@
-import Yams
-
-/// Durations as profiles write them: `250ms`, `2s`, `1.5s`, `100us` (or `µs`), `1m`; a unit is required.
-enum DurationText {
-  static let expectation = "a duration with a unit such as 250ms or 2s"
+/// Durations as profiles, the command line and the mock's options write them: `250ms`, `2s`, `1.5s`,
+/// `100us` (or `µs`), `1m`. A unit is required, except for a plain `0`, which means the same in every unit.
+public enum DurationText {
+  public static let expectation = "a duration with a unit such as 250ms or 2s"
 
   static let table = UnitTable(
     units: [
@@ -12,10 +11,10 @@ enum DurationText {
     aliases: ["μs": 1e3])
 
   /// Reads a duration of zero or more.
-  static func read(_ node: Node) throws(ValueError) -> Duration {
-    let text = try node.scalarText(expecting: expectation)
+  public static func read(_ text: String) throws(ValueError) -> Duration {
     guard let parsed = NumberWithUnit(text) else { throw .expected(expectation, got: .text(text)) }
     guard !parsed.unit.isEmpty else {
+      if parsed.value == 0 { return .zero }
       throw ValueError(
         "expected \(expectation), got the bare number \"\(text)\"; add a unit, e.g. \(parsed.numberText)ms"
       )
@@ -34,16 +33,16 @@ enum DurationText {
   }
 
   /// Reads a duration greater than zero (phase lengths, timeouts that must elapse).
-  static func readPositive(_ node: Node) throws(ValueError) -> Duration {
-    let duration = try read(node)
+  public static func readPositive(_ text: String) throws(ValueError) -> Duration {
+    let duration = try read(text)
     guard duration > .zero else {
-      throw ValueError("expected a duration greater than zero, got \(NodeFound(node))")
+      throw ValueError("expected a duration greater than zero, got \(NodeFound.text(text))")
     }
     return duration
   }
 
   /// Writes a duration back in profile syntax, for messages: `5s`, `1.5s`, `250ms`, `100us`, `7ns`.
-  static func format(_ duration: Duration) -> String {
+  public static func format(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
     let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     guard nanoseconds != 0 else { return "0s" }

@@ -1,15 +1,15 @@
 import Foundation
 
 /// A number followed by an optional unit, such as `1.5s`, `400kbit/s`, `25%` or `100`.
-struct NumberWithUnit {
+public struct NumberWithUnit: Sendable {
   /// The numeric part as written (sign included).
-  let numberText: String
-  let value: Double
+  public let numberText: String
+  public let value: Double
   /// The rest after the number, without surrounding spaces; empty for a bare number.
-  let unit: String
+  public let unit: String
 
   /// Splits `text`; nil when it does not start with a decimal number.
-  init?(_ text: String) {
+  public init?(_ text: String) {
     var numberEnd = text.startIndex
     var sawDigit = false
     var sawPoint = false
@@ -35,7 +35,7 @@ struct NumberWithUnit {
 }
 
 /// A table of units for one kind of quantity, with the multiplier that converts each to the base unit.
-struct UnitTable {
+public struct UnitTable: Sendable {
   /// `(unit, multiplier)` in the order they are listed in errors.
   let units: [(name: String, multiplier: Double)]
   /// Units accepted but not listed in errors (alternative spellings).

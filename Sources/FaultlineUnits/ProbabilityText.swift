@@ -1,11 +1,8 @@
-import Yams
-
 /// Probabilities and shares: a fraction `0.02` or a percentage `2%`, between 0 and 1 (0% and 100%).
-enum ProbabilityText {
-  static let expectation = "a probability between 0 and 1 or a percentage such as 25%"
+public enum ProbabilityText {
+  public static let expectation = "a probability between 0 and 1 or a percentage such as 25%"
 
-  static func read(_ node: Node) throws(ValueError) -> Double {
-    let text = try node.scalarText(expecting: expectation)
+  public static func read(_ text: String) throws(ValueError) -> Double {
     guard let parsed = NumberWithUnit(text) else { throw .expected(expectation, got: .text(text)) }
     let value: Double
     switch parsed.unit {
@@ -21,5 +18,11 @@ enum ProbabilityText {
       throw ValueError("expected \(expectation), got \"\(text)\", which is outside 0...1\(hint)")
     }
     return value
+  }
+
+  /// Writes a probability back as the shortest decimal that reads as the same value: `0.02`, `1`.
+  public static func format(_ value: Double) -> String {
+    let text = "\(value)"
+    return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
   }
 }

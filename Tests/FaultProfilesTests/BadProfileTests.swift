@@ -1,4 +1,5 @@
 import FaultProfiles
+import FaultProxy
 import Testing
 
 /// One bad fixture and the error it must produce first.
@@ -20,7 +21,7 @@ struct BadProfileTests {
       fixture: "unknown-type.yaml", line: 6, column: 5, field: "faults[1].type",
       mentions: [
         "\"latncy\"", "did you mean \"latency\"",
-        "valid types: bandwidth, connect_delay, half_close, half_open, latency",
+        "valid types: " + FaultCatalog.names.joined(separator: ", "),
       ]),
     .init(
       fixture: "unknown-field.yaml", line: 6, column: 5, field: "faults[0].jiter",

@@ -27,7 +27,7 @@ final class BandwidthStage: QueuedStage {
       held.append(chunk)
       return
     }
-    let now = MonotonicClock.now()
+    let now = context.clock.now
     chunk.forEachPacket(ofSize: pieceSize) { piece in
       let start = max(now, nextFree)
       nextFree = start &+ UInt64(Double(piece.count) / rate * 1e9)

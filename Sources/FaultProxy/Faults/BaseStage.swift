@@ -14,6 +14,5 @@ class BaseStage: FaultStage {
   func receive(_ chunk: Chunk) { output?.receive(chunk) }
   func receiveEnd(_ end: StreamEnd) { output?.receiveEnd(end) }
   func flush() {}
-  /// Called once the stage is out of the chain for good: cancel timers, resume reads it paused.
   func detach() {}
 }

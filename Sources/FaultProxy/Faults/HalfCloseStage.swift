@@ -5,7 +5,7 @@ final class HalfCloseStage: BaseStage {
 
   override init(context: StageContext) {
     super.init(context: context)
-    context.scheduler.schedule(at: 0) { [weak self] in self?.close() }
+    context.clock.schedule(at: 0) { [weak self] in self?.close() }
   }
 
   private func close() {

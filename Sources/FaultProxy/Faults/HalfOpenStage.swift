@@ -9,16 +9,16 @@ final class HalfOpenStage: BaseStage {
   private var silent = false
   private var over = false
   private var heldEnd: StreamEnd?
-  private var timers: [PreciseScheduler.Token] = []
+  private var timers: [StageClock.Token] = []
 
   init(context: StageContext, halfOpen: HalfOpenFault) {
     self.halfOpen = halfOpen
     super.init(context: context)
     let start = context.appliedAt &+ halfOpen.after.nanoseconds
-    timers.append(context.scheduler.schedule(at: start) { [weak self] in self?.begin() })
+    timers.append(context.clock.schedule(at: start) { [weak self] in self?.begin() })
     if let duration = halfOpen.duration {
       timers.append(
-        context.scheduler.schedule(at: start &+ duration.nanoseconds) { [weak self] in self?.end() }
+        context.clock.schedule(at: start &+ duration.nanoseconds) { [weak self] in self?.end() }
       )
     }
   }
@@ -27,8 +27,8 @@ final class HalfOpenStage: BaseStage {
     guard !over, !silent else { return }
     silent = true
     context.log("half_open")
-    if halfOpen.side == .upstream { context.pair.forgetUpstream() }
-    if halfOpen.reads == .stop { context.pipe.pause(.silenced) }
+    if halfOpen.side == .upstream { context.host.forgetUpstream() }
+    if halfOpen.reads == .stop { context.host.pauseReading(context.direction) }
   }
 
   private func end() {
@@ -41,11 +41,11 @@ final class HalfOpenStage: BaseStage {
     if halfOpen.side == .upstream {
       // The server forgot this connection: once packets flow again, the client's next segment meets a RST.
       context.log("reset")
-      context.pair.abort(resetClient: true, resetUpstream: false)
+      context.host.abort(resetClient: true, resetUpstream: false)
       return
     }
     context.log("resume")
-    context.pipe.resume(.silenced)
+    context.host.resumeReading(context.direction)
     if let heldEnd {
       self.heldEnd = nil
       output?.receiveEnd(heldEnd)
@@ -71,7 +71,7 @@ final class HalfOpenStage: BaseStage {
   }
 
   override func detach() {
-    for timer in timers { context.scheduler.cancel(timer) }
+    for timer in timers { context.clock.cancel(timer) }
     timers.removeAll()
   }
 }

@@ -34,6 +34,6 @@ final class LatencyStage: QueuedStage {
 
   override func receiveEnd(_ end: StreamEnd) {
     // A FIN or RST crosses the same slow network as the data before it.
-    queue.enqueueEnd(end, at: MonotonicClock.now() &+ lastDelay)
+    queue.enqueueEnd(end, at: context.clock.now &+ lastDelay)
   }
 }

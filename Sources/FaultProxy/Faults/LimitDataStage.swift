@@ -7,7 +7,7 @@ final class LimitDataStage: BaseStage {
   init(context: StageContext, bytes: Int) {
     budget = ByteBudget(limit: bytes)
     super.init(context: context)
-    if bytes <= 0 { context.scheduler.schedule(at: 0) { [weak self] in self?.close() } }
+    if bytes <= 0 { context.clock.schedule(at: 0) { [weak self] in self?.close() } }
   }
 
   override func receive(_ chunk: Chunk) {
@@ -26,7 +26,7 @@ final class LimitDataStage: BaseStage {
     closed = true
     context.log("limit_data", bytes: budget.passed)
     output?.receiveEnd(.fin)
-    context.pair.finishAfterLimit(direction: context.direction)
+    context.host.finishAfterLimit(direction: context.direction)
   }
 
   override func receiveEnd(_ end: StreamEnd) {

@@ -41,7 +41,7 @@ final class LossStage: QueuedStage {
   private var sender: TCPSenderModel
   /// Packets behind a lost one that is not recovered yet; the first is always `.lost`.
   private var held: [Held] = []
-  private var timer: PreciseScheduler.Token?
+  private var timer: StageClock.Token?
   private var timerDeadline: UInt64 = .max
 
   init(context: StageContext, loss: LossFault) {
@@ -73,7 +73,7 @@ final class LossStage: QueuedStage {
       }
     case .retransmit:
       let rtt = pathRTT()
-      let now = MonotonicClock.now()
+      let now = context.clock.now
       chunk.forEachPacket(ofSize: loss.segmentSize) { packet in
         send(packet, at: max(packet.arrival, now), rtt: rtt)
       }
@@ -182,13 +182,13 @@ final class LossStage: QueuedStage {
     cancelOwnTimer()
     guard earliest != .max else { return }
     timerDeadline = earliest
-    timer = context.scheduler.schedule(at: earliest) { [weak self] in self?.timerFired() }
+    timer = context.clock.schedule(at: earliest) { [weak self] in self?.timerFired() }
   }
 
   private func timerFired() {
     timer = nil
     timerDeadline = .max
-    let now = MonotonicClock.now()
+    let now = context.clock.now
     let rtt = pathRTT()
     for index in held.indices {
       guard case .lost(let packet, let lost) = held[index], lost.deadline <= now else { continue }
@@ -198,22 +198,14 @@ final class LossStage: QueuedStage {
   }
 
   private func cancelOwnTimer() {
-    if let timer { context.scheduler.cancel(timer) }
+    if let timer { context.clock.cancel(timer) }
     timer = nil
     timerDeadline = .max
   }
 
   /// The configured latency of both directions (as the faults stand now) plus the real path's.
   private func pathRTT() -> UInt64 {
-    // Called for every chunk: walks the two pipes' stages without building a list of them.
-    var total = Self.realPathRTT
-    for stage in context.pair.pipe(for: .upstream).stages { total &+= Self.delay(of: stage) }
-    for stage in context.pair.pipe(for: .downstream).stages { total &+= Self.delay(of: stage) }
-    return total
-  }
-
-  private static func delay(of stage: any FaultStage) -> UInt64 {
-    (stage.fault.spec.kind as? LatencyFault)?.delay.nanoseconds ?? 0
+    Self.realPathRTT &+ context.host.configuredLatency()
   }
 
   override func receiveEnd(_ end: StreamEnd) {

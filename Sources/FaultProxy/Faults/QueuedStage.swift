@@ -4,7 +4,7 @@
 /// hands over everything still queued, and a torn-down connection only drops the timer.
 class QueuedStage: BaseStage {
   private(set) lazy var queue = TimedRelease(
-    scheduler: context.scheduler,
+    clock: context.clock,
     deliver: { [unowned self] in output?.receive($0) },
     deliverEnd: { [unowned self] in output?.receiveEnd($0) })
 

@@ -5,7 +5,7 @@ final class ResetStage: BaseStage {
   private let reset: ResetFault
   private let armed: Bool
   private var budget: ByteBudget?
-  private var timer: PreciseScheduler.Token?
+  private var timer: StageClock.Token?
   private var fired = false
 
   init(context: StageContext, reset: ResetFault) {
@@ -20,7 +20,7 @@ final class ResetStage: BaseStage {
     else { return }
     if reset.afterBytes == nil || reset.after != nil {
       let delay = reset.after?.nanoseconds ?? 0
-      timer = context.scheduler.schedule(at: context.pair.openedAt &+ delay) { [weak self] in
+      timer = context.clock.schedule(at: context.host.openedAt &+ delay) { [weak self] in
         self?.fire()
       }
     }
@@ -30,7 +30,7 @@ final class ResetStage: BaseStage {
     guard !fired else { return }
     fired = true
     context.log("reset", bytes: budget?.passed ?? 0)
-    context.pair.abort(
+    context.host.abort(
       resetClient: reset.side != .upstream, resetUpstream: reset.side != .client)
   }
 
@@ -43,7 +43,7 @@ final class ResetStage: BaseStage {
       // As Toxiproxy's reset_peer: the first chunk starts the clock and is never delivered.
       context.discarded(chunk.count)
       if timer == nil {
-        timer = context.scheduler.schedule(after: reset.after?.nanoseconds ?? 0) { [weak self] in
+        timer = context.clock.schedule(after: reset.after?.nanoseconds ?? 0) { [weak self] in
           self?.fire()
         }
       }
@@ -61,7 +61,7 @@ final class ResetStage: BaseStage {
   }
 
   override func detach() {
-    if let timer { context.scheduler.cancel(timer) }
+    if let timer { context.clock.cancel(timer) }
     timer = nil
   }
 }

@@ -19,7 +19,7 @@ final class SlicerStage: QueuedStage {
 
   override func receive(_ chunk: Chunk) {
     var rest = chunk
-    var release = max(MonotonicClock.now(), queue.lastRelease)
+    var release = max(context.clock.now, queue.lastRelease)
     let gap = slicer.delay.nanoseconds
     while true {
       let size = nextSize()

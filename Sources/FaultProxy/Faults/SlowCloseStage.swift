@@ -1,7 +1,7 @@
 /// Passes data as it comes but delays the FIN by `delay`, as Toxiproxy's slow_close toxic does.
 final class SlowCloseStage: BaseStage {
   private let delay: UInt64
-  private var timer: PreciseScheduler.Token?
+  private var timer: StageClock.Token?
   private var pendingEnd: StreamEnd?
 
   init(context: StageContext, delay: Duration) {
@@ -16,7 +16,7 @@ final class SlowCloseStage: BaseStage {
     }
     pendingEnd = end
     context.log("slow_close", value: Double(delay) / 1_000_000)
-    timer = context.scheduler.schedule(after: delay) { [weak self] in self?.flush() }
+    timer = context.clock.schedule(after: delay) { [weak self] in self?.flush() }
   }
 
   override func flush() {
@@ -28,7 +28,7 @@ final class SlowCloseStage: BaseStage {
   }
 
   override func detach() {
-    if let timer { context.scheduler.cancel(timer) }
+    if let timer { context.clock.cancel(timer) }
     timer = nil
   }
 }

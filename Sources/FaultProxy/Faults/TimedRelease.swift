@@ -10,18 +10,18 @@ final class TimedRelease {
 
   private var items: [(release: UInt64, item: Item)] = []
   private var head = 0
-  private var timer: PreciseScheduler.Token?
-  private let scheduler: PreciseScheduler
+  private var timer: StageClock.Token?
+  private let clock: any StageClock
   private let deliver: (Chunk) -> Void
   private let deliverEnd: (StreamEnd) -> Void
   /// The release time of the last item queued; later items never leave before it.
   private(set) var lastRelease: UInt64 = 0
 
   init(
-    scheduler: PreciseScheduler, deliver: @escaping (Chunk) -> Void,
+    clock: any StageClock, deliver: @escaping (Chunk) -> Void,
     deliverEnd: @escaping (StreamEnd) -> Void
   ) {
-    self.scheduler = scheduler
+    self.clock = clock
     self.deliver = deliver
     self.deliverEnd = deliverEnd
   }
@@ -42,7 +42,7 @@ final class TimedRelease {
   private func enqueue(_ item: Item, at release: UInt64) -> UInt64 {
     let effective = max(release, lastRelease)
     lastRelease = effective
-    if isEmpty && (effective == 0 || effective <= MonotonicClock.now()) {
+    if isEmpty && (effective == 0 || effective <= clock.now) {
       // Nothing ahead and already due (a segment that was not lost, an end released at once):
       // straight on, without a timer and a loop turn.
       send(item)
@@ -62,18 +62,18 @@ final class TimedRelease {
 
   /// Drops the timer; queued items stay until `releaseAll`.
   func cancelTimer() {
-    if let timer { scheduler.cancel(timer) }
+    if let timer { clock.cancel(timer) }
     timer = nil
   }
 
   private func arm() {
     guard head < items.count else { return }
-    timer = scheduler.schedule(at: items[head].release) { [weak self] in self?.fire() }
+    timer = clock.schedule(at: items[head].release) { [weak self] in self?.fire() }
   }
 
   private func fire() {
     timer = nil
-    let now = MonotonicClock.now()
+    let now = clock.now
     while head < items.count && items[head].release <= now { pop() }
     compact()
     arm()

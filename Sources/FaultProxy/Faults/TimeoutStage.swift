@@ -1,7 +1,7 @@
 /// Drops every byte and closes the connection after `timeout`, or never when it is 0, as Toxiproxy's
 /// timeout toxic does.
 final class TimeoutStage: BaseStage {
-  private var timer: PreciseScheduler.Token?
+  private var timer: StageClock.Token?
 
   init(context: StageContext, timeout: Duration) {
     super.init(context: context)
@@ -10,10 +10,10 @@ final class TimeoutStage: BaseStage {
     guard delay > 0, context.fault.spec.stream != .both || context.direction == .upstream else {
       return
     }
-    timer = context.scheduler.schedule(at: context.appliedAt &+ delay) { [weak self] in
+    timer = context.clock.schedule(at: context.appliedAt &+ delay) { [weak self] in
       guard let self else { return }
       self.context.log("timeout")
-      self.context.pair.closeBoth()
+      self.context.host.closeBoth()
     }
   }
 
@@ -24,7 +24,7 @@ final class TimeoutStage: BaseStage {
   override func receiveEnd(_ end: StreamEnd) {}
 
   override func detach() {
-    if let timer { context.scheduler.cancel(timer) }
+    if let timer { context.clock.cancel(timer) }
     timer = nil
   }
 }

@@ -32,7 +32,7 @@ public struct BandwidthFault: Fault {
       BandwidthStage(
         context: context, bandwidth: fault,
         shared: fault.proxyBytesPerSecond.map {
-          context.pair.proxy.sharedBucket(
+          context.host.sharedBucket(
             for: context.fault.key, direction: context.direction, rate: $0)
         })
     })

@@ -1,0 +1,108 @@
+import Testing
+
+@testable import FaultProxy
+
+/// The loss stage on a manual clock: when a lost segment comes back, and what discard removes.
+@Suite struct LossStageTests {
+  /// The configured latency of the path; with the real path's floor the round trip is 40.1 ms.
+  static let latency: UInt64 = 40_000_000
+  static let rtt = latency + LossStage.realPathRTT
+  /// A lone lost segment's timeout: RTT + rto_min (200 ms), fired on the next tick.
+  static let timeout = TCPSenderModel.retransmissionTimeout(rtt: rtt, minimum: 200_000_000)
+
+  static func rig(_ loss: LossFault, seed: UInt64) -> StageRig<LossStage> {
+    let rig = StageRig(
+      FaultSpec(stream: .downstream, kind: loss), direction: .downstream, seed: seed
+    ) {
+      LossStage(context: $0, loss: loss)
+    }
+    rig.host.latency = latency
+    return rig
+  }
+
+  /// Sends `count` bytes at once over seeds 1...400 and returns, per seed, when the first byte was
+  /// released (after the arrival) and whether the whole stream came out intact.
+  static func firstReleases(count: Int, rate: Double) -> [(delay: UInt64, intact: Bool)] {
+    (1...400).map { seed in
+      let rig = Self.rig(LossFault(rate: rate), seed: UInt64(seed))
+      let sent = rig.send(count, at: rig.at(0))
+      rig.end(.fin, at: rig.at(0))
+      rig.advance(to: rig.at(60_000))
+      let intact =
+        rig.sink.bytes == sent && rig.sink.end?.end == .fin
+        && rig.host.discardedBytes.isEmpty
+        && rig.sink.releaseTimes == rig.sink.releaseTimes.sorted()
+      return (rig.sink.releaseTimes[0] - rig.at(0), intact)
+    }
+  }
+
+  @Test func aLoneLostSegmentComesBackAfterTheRetransmissionTimeout() {
+    let results = Self.firstReleases(count: 100, rate: 0.2)
+    #expect(results.allSatisfy { $0.intact })
+    let tick = TCPSenderModel.tick
+    // Got through (0), recovered by the timeout (RTT + rto_min + a tick, up to two ticks of timer
+    // phase later), or lost again and recovered by a doubled timeout.
+    let once = results.filter { $0.delay >= Self.timeout && $0.delay < Self.timeout + 2 * tick }
+    let again = results.filter { $0.delay >= 3 * Self.timeout }
+    let clean = results.filter { $0.delay == 0 }
+    #expect(once.count + again.count + clean.count == results.count)
+    #expect(clean.count > 250 && once.count > 40 && again.count > 0)
+  }
+
+  @Test func aLostSegmentWithOthersBehindItComesBackAfterAboutOneRoundTrip() {
+    // Ten segments: the initial window sends them together, so a later one's SACK marks a lost first
+    // one a round trip later (and a quarter round trip after it was due).
+    let results = Self.firstReleases(count: 1448 * 10, rate: 0.2)
+    #expect(results.allSatisfy { $0.intact })
+    let fastRetransmit = Self.rtt + Self.rtt / 4
+    let clean = results.filter { $0.delay == 0 }
+    let fast = results.filter { $0.delay == fastRetransmit }
+    // A lost retransmission is marked by the next SACK, another 1.25 RTT on (the model counts the
+    // SACKs of segments sent before it as well), or waits for the timeout.
+    let fastAgain = results.filter {
+      $0.delay > fastRetransmit && $0.delay < Self.timeout && $0.delay % fastRetransmit == 0
+    }
+    let slow = results.filter { $0.delay >= Self.timeout }
+    #expect(clean.count + fast.count + fastAgain.count + slow.count == results.count)
+    #expect(fast.count > 40 && fast.count > 2 * (fastAgain.count + slow.count))
+  }
+
+  @Test func aStallIsLoggedWithHowLongTheSegmentWaited() {
+    var stalled = 0
+    for seed in UInt64(1)...50 {
+      let rig = Self.rig(LossFault(rate: 0.3), seed: seed)
+      rig.send(100, at: rig.at(0))
+      rig.advance(to: rig.at(60_000))
+      let waited = Double(rig.sink.releaseTimes[0] - rig.at(0)) / 1_000_000
+      let stalls = rig.host.decisions.filter { $0.action == "stall" }
+      #expect(stalls.map(\.value) == (waited == 0 ? [] : [waited]))
+      stalled += stalls.count
+    }
+    #expect(stalled > 5)
+  }
+
+  @Test func discardRemovesWholeSegmentsAndReportsThem() {
+    let loss = LossFault(rate: 0.3, mode: .discard, segmentSize: 100)
+    func run(readSize: Int) -> (kept: [UInt8], discarded: Int, sent: [UInt8], dropped: [UInt64]) {
+      let rig = Self.rig(loss, seed: 5)
+      var sent: [UInt8] = []
+      for index in 0..<(10_000 / readSize) { sent += rig.send(readSize, at: rig.at(Double(index))) }
+      rig.advance(to: rig.at(1000))
+      let dropped = rig.host.decisions.filter { $0.action == "drop" }.compactMap(\.offset)
+      return (rig.sink.bytes, rig.host.discardedBytes[.downstream] ?? 0, sent, dropped)
+    }
+    let whole = run(readSize: 10_000)
+    #expect(whole.kept.count + whole.discarded == 10_000)
+    #expect(whole.discarded == 100 * whole.dropped.count)
+    #expect(whole.discarded > 1000 && whole.discarded < 5000)
+    let droppedSegments = Set(whole.dropped.map { $0 / 100 })
+    var expected: [UInt8] = []
+    for segment in 0..<100 where !droppedSegments.contains(UInt64(segment)) {
+      expected += whole.sent[(segment * 100)..<(segment * 100 + 100)]
+    }
+    #expect(whole.kept == expected)
+    // Keyed to stream offsets: the same bytes go however the reads were split.
+    let split = run(readSize: 250)
+    #expect(split.kept == whole.kept)
+  }
+}

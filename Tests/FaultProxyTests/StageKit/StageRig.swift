@@ -45,16 +45,17 @@ final class StageRig<Stage: FaultStage> {
   }
 
   /// Runs the clock to `time`, then hands the stage the stream's next `count` bytes (a counting
-  /// pattern, so order and loss show in the sink) as one read arriving then.
+  /// pattern, so order and loss show in the sink) as one read that arrived at `arrival` (by default
+  /// `time`; earlier when the loop reaches the stage late).
   @discardableResult
-  func send(_ count: Int, at time: UInt64) -> [UInt8] {
+  func send(_ count: Int, at time: UInt64, arrival: UInt64? = nil) -> [UInt8] {
     var bytes: [UInt8] = []
     for _ in 0..<count {
       bytes.append(nextByte)
       nextByte &+= 1
     }
     clock.advance(to: time)
-    stage.receive(Chunk(bytes: bytes, streamOffset: offset, arrival: time))
+    stage.receive(Chunk(bytes: bytes, streamOffset: offset, arrival: arrival ?? time))
     offset &+= UInt64(count)
     return bytes
   }

@@ -22,6 +22,14 @@ import Testing
     #expect(rig.sink.releases.map(\.streamOffset) == [0, 100])
   }
 
+  @Test func theDelayCountsFromTheArrivalNotFromWhenTheStageSawIt() {
+    let rig = Self.rig(FaultKind.Latency(delay: .milliseconds(50)))
+    rig.send(100, at: rig.at(3), arrival: rig.at(0))
+    rig.advance(to: rig.at(100))
+    #expect(rig.releaseMilliseconds == [50])
+    #expect(rig.host.decisions.map(\.value) == [50])
+  }
+
   @Test func aReadIsCutIntoSegmentsEachWithItsOwnDelay() {
     let rig = Self.rig(LatencyFault(delay: .milliseconds(5)))
     let sent = rig.send(3000, at: rig.at(0))

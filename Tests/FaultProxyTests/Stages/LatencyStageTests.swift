@@ -23,7 +23,7 @@ import Testing
   }
 
   @Test func theDelayCountsFromTheArrivalNotFromWhenTheStageSawIt() {
-    let rig = Self.rig(FaultKind.Latency(delay: .milliseconds(50)))
+    let rig = Self.rig(LatencyFault(delay: .milliseconds(50)))
     rig.send(100, at: rig.at(3), arrival: rig.at(0))
     rig.advance(to: rig.at(100))
     #expect(rig.releaseMilliseconds == [50])

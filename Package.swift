@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "MockComfy",
             dependencies: [
-                "FaultlineLocking",
+                "FaultlineLocking", "FaultlineJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +107,7 @@ let package = Package(
         ),
         .target(
             name: "ChildProcess",
-            dependencies: ["FaultlineLocking"],
+            dependencies: ["FaultlineLocking", "FaultlineJSON"],
             swiftSettings: strict
         ),
         .target(
@@ -119,6 +119,7 @@ let package = Package(
             name: "faultline",
             dependencies: [
                 "FaultProxy", "FaultProfiles", "ProxyControl", "MockComfy", "ComfyClient", "FaultHarness", "ChildProcess",
+                "FaultlineJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -146,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "ComfyClientTests", dependencies: ["ComfyClient", "MockComfy", "ChildProcess", "FaultHarness"], swiftSettings: strict),
         .testTarget(
-            name: "FuzzTests", dependencies: ["FaultProfiles", "ProxyControl", "MockComfy", "FaultlineJSON"],
+            name: "FuzzTests", dependencies: ["FaultProfiles", "FaultProxy", "ProxyControl", "MockComfy", "FaultlineJSON"],
             swiftSettings: strict),
         .testTarget(
             name: "FaultHarnessTests", dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess", "ProxyControl"],

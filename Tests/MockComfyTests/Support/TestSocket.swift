@@ -100,7 +100,7 @@ final class TestSocket: Sendable {
   }
 
   func send(_ json: JSONValue) {
-    commands.yield(.send(json.text))
+    commands.yield(.send(json.pythonJSONText))
   }
 
   /// Waits for a text message satisfying `predicate`; nil after the deadline.

@@ -4,6 +4,7 @@ import NIOPosix
 extension ComfyClient {
   /// Creates a client, runs `body`, and destroys the client whether `body` returned or threw: a client
   /// that is not destroyed keeps sockets and tasks alive.
+  @discardableResult
   public static func withClient<Result>(
     _ configuration: ComfyClientConfiguration,
     clock: any Clock<Duration> = ContinuousClock(),

@@ -9,7 +9,7 @@ import Testing
   @Test func connectReadsTheServerAndOpensTheSocketWithItsClientId() async throws {
     try await RestartableMock.with { mock in
       let configuration = ClientHarness.configuration(port: mock.port)
-      try await ClientHarness.withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = Recorder(client.events())
         let states = Recorder(client.stateChanges())
         let info = try await client.connect()
@@ -33,7 +33,7 @@ import Testing
 
   @Test func aPromptRunsFromSubmitToOutputsWithEveryMessageTypeDecoded() async throws {
     try await RestartableMock.with({ $0.progressSteps = 3 }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         let events = Recorder(client.events())
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 3))
@@ -94,7 +94,7 @@ import Testing
     try await RestartableMock.with { mock in
       var configuration = ClientHarness.configuration(port: mock.port)
       configuration.supportsPreviewMetadata = false
-      try await ClientHarness.withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = Recorder(client.events())
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))
@@ -117,7 +117,7 @@ import Testing
   /// still complete, with the images the first run made.
   @Test func aPromptAnsweredFromTheServersCacheCompletesWithItsOutputs() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         let workflow = try SampleWorkflows.textToImage(steps: 1, seed: 7)
         let first = try await client.queue(workflow).result()
@@ -137,7 +137,7 @@ import Testing
 
   @Test func aFailingNodeFailsTheJobWithTheServersMessage() async throws {
     try await RestartableMock.with({ $0.failingNodes = ["KSampler"] }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage())
         do {
@@ -158,7 +158,7 @@ import Testing
 
   @Test func anInterruptedPromptFailsItsJob() async throws {
     try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(20)] }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         let events = Recorder(client.events())
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
@@ -183,7 +183,7 @@ import Testing
 
   @Test func aGraphWithoutOutputIsRejectedWithTheServersErrorType() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         do {
           _ = try await client.queue(try Workflows.withoutOutput())
@@ -201,7 +201,7 @@ import Testing
 
   @Test func severalSubscribersEachSeeEveryEvent() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         let first = Recorder(client.events())
         let second = Recorder(client.events())
         try await client.connect()

@@ -3,8 +3,7 @@ import Testing
 
 @testable import ComfyClient
 
-/// Client set-up shared by the tests: a configuration with fast liveness and backoff, and
-/// `withClient`, which destroys the client however the body ends.
+/// Client set-up shared by the tests: a configuration with fast liveness and backoff.
 enum ClientHarness {
   static func configuration(
     port: Int,
@@ -29,18 +28,6 @@ enum ClientHarness {
       healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
       requestTimeout: .seconds(3)
     )
-  }
-
-  @discardableResult
-  static func withClient<Result>(
-    _ configuration: ComfyClientConfiguration,
-    clock: any Clock<Duration> = ContinuousClock(),
-    onReconnectionFailed: (@Sendable (Int) -> Void)? = nil,
-    _ body: (ComfyClient) async throws -> Result
-  ) async throws -> Result {
-    try await ComfyClient.withClient(
-      configuration, clock: clock, randomUnit: { 0.5 }, onReconnectionFailed: onReconnectionFailed,
-      body)
   }
 }
 

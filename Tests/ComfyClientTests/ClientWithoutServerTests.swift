@@ -28,7 +28,7 @@ import Testing
     let port = try closedPort()
     var configuration = ClientHarness.configuration(port: port)
     configuration.healthCheck = .init(attempts: 2, delay: .milliseconds(10))
-    try await ClientHarness.withClient(configuration) { client in
+    try await ComfyClient.withClient(configuration) { client in
       let states = Recorder(client.stateChanges())
       do throws(ComfyClientError) {
         try await client.connect()

@@ -9,7 +9,7 @@ import Testing
 @Suite struct KilledServerTests {
   @Test func theClientReconnectsToEachNewProcessAfterEveryKill() async throws {
     try await SpawnedMock.with { first, port in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: port)) { client in
         let events = Recorder(client.events())
         try await client.connect()
         #expect(first.signal(SIGKILL))

@@ -17,7 +17,7 @@ import Testing
       var configuration = ClientHarness.configuration(
         port: port, silenceTimeout: pings ? nil : .milliseconds(1500))
       if !pings { configuration.liveness.pingInterval = nil }
-      try await ClientHarness.withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = Recorder(client.events())
         try await client.connect()
         try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
@@ -57,7 +57,7 @@ import Testing
 
   @Test func aPromptRunningWhileTheServerFreezesCompletesAfterTheResume() async throws {
     try await SpawnedMock.with(arguments: ["--slow-node", "KSampler=2s"]) { child, port in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: port)) { client in
         let events = Recorder(client.events())
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)

@@ -101,14 +101,7 @@ import Testing
     let state = try proxy.engine.state(named: "test")
     let startedAt = Locked<UInt64>(0)
     proxy.engine.home(of: state).execute { worker in
-      let start = MonotonicClock.now()
-      let generation = state.updatePlan { plan -> UInt64 in
-        plan.timeline = profile.timeline
-        plan.timelineStart = start
-        plan.generation &+= 1
-        return plan.generation
-      }
-      worker.startTimeline(of: state, generation: generation)
+      let start = ProxyEngine.startProfile(profile, of: state, on: worker)
       startedAt.withLock { $0 = start }
       while MonotonicClock.now() < start &+ 3_000_000_000 { usleep(1000) }
     }

@@ -130,16 +130,22 @@ let package = Package(
             path: "Benchmarks/FaultlineBench",
             swiftSettings: strict
         ),
+        // Helpers the test targets share (polling, servers, spawned processes): one copy of each.
+        .target(
+            name: "FaultlineTestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "FaultlineHTTPTests", dependencies: ["FaultlineHTTP"], swiftSettings: strict),
-        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess", "FaultlineLocking"], swiftSettings: strict),
+        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy", "CLibUV", "ChildProcess", "FaultlineLocking", "FaultlineTestSupport", "FaultHarness"], swiftSettings: strict),
         .testTarget(
             name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"],
             exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy", "ChildProcess"], swiftSettings: strict),
+        .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy", "ChildProcess", "FaultlineTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "MockComfyTests",
             dependencies: [
-                "MockComfy", "ChildProcess", "FaultlineHTTP",
+                "MockComfy", "ChildProcess", "FaultlineHTTP", "FaultlineTestSupport",
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict

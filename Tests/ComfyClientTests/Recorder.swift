@@ -1,3 +1,4 @@
+import FaultHarness
 import Synchronization
 
 /// Collects everything an `AsyncStream` yields, in the background, so a test can wait for a
@@ -27,7 +28,7 @@ final class Recorder<Element: Sendable>: Sendable {
   func wait(
     for what: String, timeout: Duration = .seconds(15), _ condition: @escaping ([Element]) -> Bool
   ) async throws -> [Element] {
-    try await poll(timeout: timeout, "\(what); last items: \(items.suffix(15))") {
+    try await pollUntil(what, timeout: timeout, lastSeen: { "\(self.items.suffix(15))" }) {
       condition(self.items)
     }
     return items

@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -38,7 +39,7 @@ import Testing
     // The server's FIN reached us, but our direction is still open.
     try await blocking { try socket.send(upload) }
     socket.shutdownWrite()
-    #expect(await waitUntil { serverGot.count == 1 })
+    #expect(await pollUntil { serverGot.count == 1 })
     #expect(serverGot.bytes(id: 0) == upload)
     server.stop()
     await proxy.close()
@@ -58,9 +59,9 @@ import Testing
     let proxy = try await ProxyFixture.start(upstreamPort: server.port)
     let socket = try proxy.connect()
     try socket.send(Array("hello".utf8))
-    #expect(try await waitUntil { try proxy.engine.stats(named: "test").sentBytes[.upstream] == 5 })
+    #expect(try await pollUntil { try proxy.engine.stats(named: "test").sentBytes[.upstream] == 5 })
     socket.reset()
-    #expect(await waitUntil { outcome.count == 1 })
+    #expect(await pollUntil { outcome.count == 1 })
     #expect(outcome.bytes(id: 0) == Array("errno \(ECONNRESET)".utf8))
     server.stop()
     await proxy.close()
@@ -99,7 +100,7 @@ import Testing
     let median = elapsed.sorted()[elapsed.count / 2]
     #expect(median < .milliseconds(100), "client connection took \(median) to end")
     #expect(try proxy.engine.stats(named: "test").upstreamConnectFailures == 5)
-    #expect(try await waitUntil { try proxy.engine.stats(named: "test").connectionsOpen == 0 })
+    #expect(try await pollUntil { try proxy.engine.stats(named: "test").connectionsOpen == 0 })
     await proxy.close()
   }
 }

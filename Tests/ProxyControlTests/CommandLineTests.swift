@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ struct CommandLineTests {
     .timeLimit(.minutes(1)))
   func apiAndConfig() async throws {
     let binary = try RepositoryPaths.faultline()
-    let echo = try EchoServer()
+    let echo = try makeEchoServer()
     defer { echo.stop() }
     let config = FileManager.default.temporaryDirectory.appendingPathComponent(
       "faultline-config-\(UUID()).json")

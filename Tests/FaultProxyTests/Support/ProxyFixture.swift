@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 
 /// Pseudo-random bytes from a seed, so a test can regenerate what it sent to compare.
@@ -52,26 +53,5 @@ struct ProxyFixture {
 
   func close() async {
     await engine.shutdown()
-  }
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool)
-  async rethrows -> Bool
-{
-  let clock = ContinuousClock()
-  let deadline = clock.now + timeout
-  while clock.now < deadline {
-    if try await condition() { return true }
-    try? await Task.sleep(for: .milliseconds(10))
-  }
-  return try await condition()
-}
-
-/// Runs blocking socket work on its own thread, so it never starves Swift's cooperative thread pool
-/// (two threads on a two-core machine).
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { continuation in
-    Thread { continuation.resume(with: Result { try body() }) }.start()
   }
 }

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import MockComfy
 import Testing

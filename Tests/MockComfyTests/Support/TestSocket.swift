@@ -1,4 +1,5 @@
 import FaultlineHTTP
+import FaultlineTestSupport
 import Foundation
 import Logging
 import MockComfy

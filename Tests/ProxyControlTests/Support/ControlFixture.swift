@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import ProxyControl
 import Testing
@@ -9,7 +10,7 @@ struct ControlFixture: Sendable {
   let engine: ProxyEngine
   let server: ControlServer
   let client: HTTPTestClient
-  let echo: EchoServer
+  let echo: TestServer
 
   var upstream: String { "127.0.0.1:\(echo.port)" }
 
@@ -17,7 +18,7 @@ struct ControlFixture: Sendable {
     bodyLimit: Int = ControlServer.defaultBodyLimit, _ body: (ControlFixture) async throws -> T
   ) async throws -> T {
     let engine = try ProxyEngine(configuration: EngineConfiguration(loopCount: 2, seed: 42))
-    let echo = try EchoServer()
+    let echo = try makeEchoServer()
     let server = try ControlServer(engine: engine, host: "127.0.0.1", port: 0, bodyLimit: bodyLimit)
     let fixture: ControlFixture
     do {
@@ -55,18 +56,6 @@ struct ControlFixture: Sendable {
     let listen = try #require(try response.object()["listen"] as? String)
     return try #require(Int(listen.split(separator: ":").last ?? ""))
   }
-}
-
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func pollUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool)
-  async rethrows -> Bool
-{
-  let deadline = ContinuousClock.now + timeout
-  while ContinuousClock.now < deadline {
-    if try await condition() { return true }
-    try? await Task.sleep(for: .milliseconds(20))
-  }
-  return try await condition()
 }
 
 /// Seconds one byte takes to go through `socket` and back.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A server that echoes every byte back and half-closes when the client does.
-func makeEchoServer(host: String = "127.0.0.1") throws -> TestServer {
+public func makeEchoServer(host: String = "127.0.0.1") throws -> TestServer {
   try TestServer(host: host) { socket in
     while let part = try? socket.receive(), !part.isEmpty {
       guard (try? socket.send(part)) != nil else { return }
@@ -11,7 +11,7 @@ func makeEchoServer(host: String = "127.0.0.1") throws -> TestServer {
 }
 
 /// Sends `message` and waits for it to come back; returns the round-trip time.
-func roundTrip(_ socket: BlockingSocket, _ message: [UInt8]) async throws -> Duration {
+public func roundTrip(_ socket: BlockingSocket, _ message: [UInt8]) async throws -> Duration {
   try await blocking {
     let started = ContinuousClock.now
     try socket.send(message)
@@ -22,7 +22,7 @@ func roundTrip(_ socket: BlockingSocket, _ message: [UInt8]) async throws -> Dur
 }
 
 extension Duration {
-  var milliseconds: Double {
+  public var milliseconds: Double {
     Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
   }
 }

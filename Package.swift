@@ -156,7 +156,8 @@ let package = Package(
             name: "FuzzTests", dependencies: ["FaultProfiles", "FaultProxy", "ProxyControl", "MockComfy", "FaultlineJSON"],
             swiftSettings: strict),
         .testTarget(
-            name: "FaultHarnessTests", dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess", "ProxyControl"],
+            name: "FaultHarnessTests",
+            dependencies: ["FaultHarness", "ComfyClient", "FaultProxy", "ChildProcess", "ProxyControl", "FaultlineTestSupport"],
             swiftSettings: strict),
     ]
 )

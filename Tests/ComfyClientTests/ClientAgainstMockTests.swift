@@ -10,8 +10,8 @@ import Testing
     try await RestartableMock.with { mock in
       let configuration = ClientHarness.configuration(port: mock.port)
       try await ComfyClient.withClient(configuration) { client in
-        let events = Recorder(client.events())
-        let states = Recorder(client.stateChanges())
+        let events = StreamTracker(client.events())
+        let states = StreamTracker(client.stateChanges())
         let info = try await client.connect()
         #expect(info.comfyUIVersion != nil)
         #expect(info.supportsPreviewMetadata)
@@ -34,10 +34,10 @@ import Testing
   @Test func aPromptRunsFromSubmitToOutputsWithEveryMessageTypeDecoded() async throws {
     try await RestartableMock.with({ $0.progressSteps = 3 }) { mock in
       try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 3))
-        let progress = Recorder(job.progress)
+        let progress = StreamTracker(job.progress)
         let result = try await job.result()
 
         #expect(result.promptId == job.promptId)
@@ -95,7 +95,7 @@ import Testing
       var configuration = ClientHarness.configuration(port: mock.port)
       configuration.supportsPreviewMetadata = false
       try await ComfyClient.withClient(configuration) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))
         _ = try await job.result()
@@ -122,7 +122,7 @@ import Testing
         let workflow = try SampleWorkflows.textToImage(steps: 1, seed: 7)
         let first = try await client.queue(workflow).result()
         let repeated = try await client.queue(workflow)
-        let progress = Recorder(repeated.progress)
+        let progress = StreamTracker(repeated.progress)
         let result = try await repeated.result()
         #expect(result.source == .events)
         #expect(result.outputs == first.outputs)
@@ -159,7 +159,7 @@ import Testing
   @Test func anInterruptedPromptFailsItsJob() async throws {
     try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(20)] }) { mock in
       try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         try await client.interrupt(promptId: job.promptId)
@@ -202,8 +202,8 @@ import Testing
   @Test func severalSubscribersEachSeeEveryEvent() async throws {
     try await RestartableMock.with { mock in
       try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let first = Recorder(client.events())
-        let second = Recorder(client.events())
+        let first = StreamTracker(client.events())
+        let second = StreamTracker(client.events())
         try await client.connect()
         _ = try await client.queue(try SampleWorkflows.textToImage(steps: 1)).result()
         let snapshot = try await first.wait(for: "the prompt's end") { events in

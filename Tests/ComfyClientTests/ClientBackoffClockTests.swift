@@ -1,3 +1,4 @@
+import FaultHarness
 import Testing
 
 @testable import ComfyClient
@@ -12,7 +13,7 @@ import Testing
         maxAttempts: nil, baseDelay: .seconds(10), maxDelay: .seconds(40), jitter: 0.2)
       let clock = ManualClock()
       try await ComfyClient.withClient(configuration, clock: clock, randomUnit: { 0.5 }) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
 

@@ -30,25 +30,3 @@ enum ClientHarness {
     )
   }
 }
-
-extension ComfyEvent {
-  var isReconnected: Bool {
-    if case .reconnected = self { true } else { false }
-  }
-
-  var isDisconnected: Bool {
-    if case .disconnected = self { true } else { false }
-  }
-
-  var isReconnecting: Bool {
-    if case .reconnecting = self { true } else { false }
-  }
-
-  var serverMessage: ServerMessage? {
-    if case .message(let message) = self { message } else { nil }
-  }
-
-  var isStatus: Bool {
-    if case .status = serverMessage { true } else { false }
-  }
-}

@@ -1,3 +1,4 @@
+import FaultHarness
 import Foundation
 import Testing
 
@@ -29,7 +30,7 @@ import Testing
     var configuration = ClientHarness.configuration(port: port)
     configuration.healthCheck = .init(attempts: 2, delay: .milliseconds(10))
     try await ComfyClient.withClient(configuration) { client in
-      let states = Recorder(client.stateChanges())
+      let states = StreamTracker(client.stateChanges())
       do throws(ComfyClientError) {
         try await client.connect()
         Issue.record("connect() succeeded with no server")

@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultHarness
 import Foundation
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
   @Test func theClientReconnectsToEachNewProcessAfterEveryKill() async throws {
     try await SpawnedMock.with { first, port in
       try await ComfyClient.withClient(ClientHarness.configuration(port: port)) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         #expect(first.signal(SIGKILL))
         try await events.wait(for: "the first kill noticed") {

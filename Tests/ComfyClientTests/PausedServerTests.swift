@@ -18,7 +18,7 @@ import Testing
         port: port, silenceTimeout: pings ? nil : .milliseconds(1500))
       if !pings { configuration.liveness.pingInterval = nil }
       try await ComfyClient.withClient(configuration) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
 
@@ -58,7 +58,7 @@ import Testing
   @Test func aPromptRunningWhileTheServerFreezesCompletesAfterTheResume() async throws {
     try await SpawnedMock.with(arguments: ["--slow-node", "KSampler=2s"]) { child, port in
       try await ComfyClient.withClient(ClientHarness.configuration(port: port)) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
 

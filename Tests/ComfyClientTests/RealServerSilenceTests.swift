@@ -32,7 +32,7 @@ import Testing
     try await RestartableMock.with(Self.realDefaults) { mock in
       try await ComfyClient.withClient(Self.client(port: mock.port, clientId: "idle")) {
         client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         // Two silence deadlines of an idle server; a client that counted them would have dropped.
         try await Task.sleep(for: Self.silence * 2)
@@ -55,7 +55,7 @@ import Testing
         try await oldClient.connect()
         try await ComfyClient.withClient(Self.client(port: mock.port, clientId: "racer")) {
           client in
-          let events = Recorder(client.events())
+          let events = StreamTracker(client.events())
           try await client.connect()
           // The old socket's handler ends after ours registered: the server forgets ours.
           await oldClient.destroy()

@@ -11,7 +11,7 @@ import Testing
     try await RestartableMock.with { mock in
       let configuration = ClientHarness.configuration(port: mock.port, autoReconnect: false)
       try await ComfyClient.withClient(configuration) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "a disconnect closed by the server") { events in
@@ -39,8 +39,8 @@ import Testing
   @Test func autoReconnectWalksThroughEveryState() async throws {
     try await RestartableMock.with { mock in
       try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
-        let states = Recorder(client.stateChanges())
+        let events = StreamTracker(client.events())
+        let states = StreamTracker(client.stateChanges())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "two failed attempts while the server is down") {
@@ -58,7 +58,7 @@ import Testing
   @Test func everyDropStartsANewReconnection() async throws {
     try await RestartableMock.with { mock in
       try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         for cycle in 1...4 {
           await mock.stop()
@@ -84,7 +84,7 @@ import Testing
         configuration,
         onReconnectionFailed: { attempts in reported.withLock { $0.append(attempts) } }
       ) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "reconnectionFailed") {
@@ -107,7 +107,7 @@ import Testing
       configuration.reconnectPolicy = ReconnectPolicy(
         maxAttempts: nil, baseDelay: .seconds(2), maxDelay: .seconds(2), jitter: 0)
       try await ComfyClient.withClient(configuration) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "a reconnection loop waiting") {
@@ -135,7 +135,7 @@ import Testing
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))
         // The job's progress is one stream, read here to the end: it must show the resumption.
-        let progress = Recorder(job.progress)
+        let progress = StreamTracker(job.progress)
         try await progress.wait(for: "the sampler running") {
           $0.contains { $0.shows(running: SampleWorkflows.samplerNode) }
         }
@@ -174,7 +174,7 @@ import Testing
       var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(1))
       configuration.clientId = "silence-test"
       try await ComfyClient.withClient(configuration) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         // A second socket with the same clientId takes over the server's routing, as in
         // ComfyUI's reconnect race: the first socket stays open and answers pings, but the
@@ -211,7 +211,7 @@ import Testing
       try await ComfyClient.withClient(old) { oldClient in
         try await oldClient.connect()
         try await ComfyClient.withClient(configuration) { client in
-          let events = Recorder(client.events())
+          let events = StreamTracker(client.events())
           try await client.connect()
           try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
           await oldClient.destroy()

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ struct ConcurrencyTests {
       async let traffic: [Bool] = withThrowingTaskGroup(of: Bool.self) { group in
         for seed in 0..<connectionCount {
           group.addTask {
-            try await TCPSocket.offload {
+            try await blocking {
               let socket = try TCPSocket.connect(port: port, timeout: 20)
               defer { socket.close() }
               let payload = Data(
@@ -104,7 +105,7 @@ struct ConcurrencyTests {
       if final.status == 200 {
         let listen = try #require(try final.object()["listen"] as? String)
         let port = try #require(Int(listen.split(separator: ":").last ?? ""))
-        _ = try await TCPSocket.offload {
+        _ = try await blocking {
           let socket = try TCPSocket.connect(port: port)
           defer { socket.close() }
           return try echoRoundTrip(socket)

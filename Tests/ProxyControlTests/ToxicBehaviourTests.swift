@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -8,11 +9,11 @@ struct ToxicBehaviourTests {
   func resetPeer() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("rp")
-      let socket = try await TCPSocket.offload { try TCPSocket.connect(port: port) }
+      let socket = try await blocking { try TCPSocket.connect(port: port) }
       defer { socket.close() }
-      _ = try await TCPSocket.offload { try echoRoundTrip(socket) }
+      _ = try await blocking { try echoRoundTrip(socket) }
       _ = try await fixture.client.post("/proxies/rp/toxics", json: ["type": "reset_peer"])
-      let outcome = try await TCPSocket.offload { () -> Result<Data, TestSocketError> in
+      let outcome = try await blocking { () -> Result<Data, TestSocketError> in
         try socket.send(Data([1]))
         do { return .success(try socket.receive()) } catch let error as TestSocketError {
           return .failure(error)
@@ -28,7 +29,7 @@ struct ToxicBehaviourTests {
       let port = try await fixture.createProxy("ld")
       _ = try await fixture.client.post(
         "/proxies/ld/toxics", json: ["type": "limit_data", "attributes": ["bytes": 10]])
-      let received = try await TCPSocket.offload { () -> Data in
+      let received = try await blocking { () -> Data in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
         try socket.send(Data(repeating: 9, count: 100))
@@ -44,7 +45,7 @@ struct ToxicBehaviourTests {
       let port = try await fixture.createProxy("bw")
       _ = try await fixture.client.post(
         "/proxies/bw/toxics", json: ["type": "bandwidth", "attributes": ["rate": 100]])
-      let seconds = try await TCPSocket.offload { () -> Double in
+      let seconds = try await blocking { () -> Double in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
         return try echoRoundTrip(socket, payload: Data(repeating: 3, count: 50_000))
@@ -62,7 +63,7 @@ struct ToxicBehaviourTests {
       _ = try await fixture.client.post(
         "/proxies/tz/toxics",
         json: ["type": "latency", "toxicity": 0, "attributes": ["latency": 3000]])
-      let seconds = try await TCPSocket.offload { () -> Double in
+      let seconds = try await blocking { () -> Double in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
         return try echoRoundTrip(socket)
@@ -82,7 +83,7 @@ struct ToxicBehaviourTests {
         try TCPSocket.connect(port: port).close()
       }
       #expect(try await fixture.client.delete("/proxies/rf/toxics/down").status == 204)
-      _ = try await TCPSocket.offload { () -> Double in
+      _ = try await blocking { () -> Double in
         let socket = try TCPSocket.connect(port: port)
         defer { socket.close() }
         return try echoRoundTrip(socket)

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -10,16 +11,16 @@ struct TrafficTests {
       let port = try await fixture.createProxy("lat")
       let socket = try TCPSocket.connect(port: port)
       defer { socket.close() }
-      let before = try await TCPSocket.offload { try echoRoundTrip(socket) }
+      let before = try await blocking { try echoRoundTrip(socket) }
       let added = try await fixture.client.post(
         "/proxies/lat/toxics",
         json: ["type": "latency", "name": "lag", "attributes": ["latency": 1000]])
       #expect(added.status == 200)
-      let during = try await TCPSocket.offload { try echoRoundTrip(socket) }
+      let during = try await blocking { try echoRoundTrip(socket) }
       #expect(during >= 1, "round trip with 1 s latency was \(during) s")
       #expect(during < 5, "round trip with 1 s latency was \(during) s")
       #expect(try await fixture.client.delete("/proxies/lat/toxics/lag").status == 204)
-      let after = try await TCPSocket.offload { try echoRoundTrip(socket) }
+      let after = try await blocking { try echoRoundTrip(socket) }
       #expect(after < 0.9, "round trip after removal was \(after) s (before: \(before) s)")
     }
   }
@@ -28,11 +29,11 @@ struct TrafficTests {
   func noConnectionEscapes() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("all")
-      let sockets = try await TCPSocket.offload {
+      let sockets = try await blocking {
         try (0..<50).map { _ in try TCPSocket.connect(port: port) }
       }
       defer { sockets.forEach { $0.close() } }
-      let echoedBefore = try await TCPSocket.offload { () -> Int in
+      let echoedBefore = try await blocking { () -> Int in
         for socket in sockets { try socket.send(Data([1])) }
         let deadline = ContinuousClock.now + .seconds(10)
         var echoed = 0
@@ -49,7 +50,7 @@ struct TrafficTests {
       #expect(added.status == 200)
       // Data is dropped from the moment the API answered: no echo may come back on any connection.
       // The control: before the toxic, the same check sees every echo come back.
-      let escaped = try await TCPSocket.offload { () -> Int in
+      let escaped = try await blocking { () -> Int in
         for socket in sockets { try socket.send(Data([1])) }
         return readableCount(sockets, within: 500)
       }

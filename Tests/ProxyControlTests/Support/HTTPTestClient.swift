@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -66,7 +67,7 @@ struct HTTPTestClient: Sendable {
     }
     let request = Data((head + "\r\n").utf8) + (body ?? Data())
     let port = self.port
-    let raw = try await TCPSocket.offload { () -> Data in
+    let raw = try await blocking { () -> Data in
       let socket = try TCPSocket.connect(port: port, timeout: 10)
       defer { socket.close() }
       try socket.send(request)

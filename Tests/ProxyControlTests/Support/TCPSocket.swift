@@ -1,10 +1,11 @@
+import FaultlineTestSupport
 import Foundation
 import Glibc
 
 /// A blocking IPv4 TCP socket for tests, with timeouts on every read and write.
 ///
 /// Blocking calls must not run on the Swift concurrency pool (the server under test shares it), so
-/// async callers go through `TCPSocket.offload`.
+/// async callers go through `blocking` (FaultlineTestSupport).
 final class TCPSocket: @unchecked Sendable {
   // @unchecked: `fd` is immutable; each socket is used by one thread at a time by construction.
   let fd: Int32
@@ -100,15 +101,6 @@ final class TCPSocket: @unchecked Sendable {
     Glibc.close(fd)
   }
 
-  /// Runs blocking work on a thread of its own and awaits it. Not on a dispatch queue: on Linux the
-  /// Swift concurrency pool is built on dispatch's, and blocked dispatch workers starve the server.
-  static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-      let thread = Thread { continuation.resume(with: Result { try work() }) }
-      thread.stackSize = 1 << 20
-      thread.start()
-    }
-  }
 }
 
 enum TestSocketError: Error, CustomStringConvertible, Equatable {

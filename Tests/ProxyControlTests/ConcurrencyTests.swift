@@ -14,13 +14,12 @@ struct ConcurrencyTests {
         for seed in 0..<connectionCount {
           group.addTask {
             try await blocking {
-              let socket = try TCPSocket.connect(port: port, timeout: 20)
+              let socket = try BlockingSocket.connect(port: UInt16(port))
               defer { socket.close() }
-              let payload = Data(
-                (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) })
-              var echoed = Data()
+              let payload = (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) }
+              var echoed: [UInt8] = []
               for offset in stride(from: 0, to: payloadSize, by: 16 * 1024) {
-                try socket.send(payload[offset..<min(offset + 16 * 1024, payloadSize)])
+                try socket.send(Array(payload[offset..<min(offset + 16 * 1024, payloadSize)]))
                 echoed += try socket.receive(exactly: min(16 * 1024, payloadSize - offset))
               }
               return echoed == payload
@@ -106,7 +105,7 @@ struct ConcurrencyTests {
         let listen = try #require(try final.object()["listen"] as? String)
         let port = try #require(Int(listen.split(separator: ":").last ?? ""))
         _ = try await blocking {
-          let socket = try TCPSocket.connect(port: port)
+          let socket = try BlockingSocket.connect(port: UInt16(port))
           defer { socket.close() }
           return try echoRoundTrip(socket)
         }

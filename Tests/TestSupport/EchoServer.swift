@@ -10,15 +10,20 @@ public func makeEchoServer(host: String = "127.0.0.1") throws -> TestServer {
   }
 }
 
-/// Sends `message` and waits for it to come back; returns the round-trip time.
+/// Sends `message` and reads it back, blocking the calling thread; returns the round-trip time.
+public func echoRoundTrip(_ socket: BlockingSocket, _ message: [UInt8] = [0x2A]) throws -> Duration
+{
+  let started = ContinuousClock.now
+  try socket.send(message)
+  let echoed = try socket.receive(exactly: message.count)
+  guard echoed == message else { throw SocketError.failed("echo mismatch", 0) }
+  return ContinuousClock.now - started
+}
+
+/// Sends `message` and waits for it to come back, off the cooperative pool; returns the round-trip
+/// time.
 public func roundTrip(_ socket: BlockingSocket, _ message: [UInt8]) async throws -> Duration {
-  try await blocking {
-    let started = ContinuousClock.now
-    try socket.send(message)
-    let echoed = try socket.receive(exactly: message.count)
-    guard echoed == message else { throw SocketError.failed("echo mismatch", 0) }
-    return ContinuousClock.now - started
-  }
+  try await blocking { try echoRoundTrip(socket, message) }
 }
 
 extension Duration {

@@ -57,15 +57,3 @@ struct ControlFixture: Sendable {
     return try #require(Int(listen.split(separator: ":").last ?? ""))
   }
 }
-
-/// Seconds one byte takes to go through `socket` and back.
-func echoRoundTrip(_ socket: TCPSocket, payload: Data = Data([0x2A])) throws -> Double {
-  let start = ContinuousClock.now
-  try socket.send(payload)
-  let echoed = try socket.receive(exactly: payload.count)
-  guard echoed == payload else {
-    throw TestSocketError.endOfStream(received: echoed.count, expected: payload.count)
-  }
-  let elapsed = ContinuousClock.now - start
-  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-}

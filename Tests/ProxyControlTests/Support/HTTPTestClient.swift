@@ -68,10 +68,10 @@ struct HTTPTestClient: Sendable {
     let request = Data((head + "\r\n").utf8) + (body ?? Data())
     let port = self.port
     let raw = try await blocking { () -> Data in
-      let socket = try TCPSocket.connect(port: port, timeout: 10)
+      let socket = try BlockingSocket.connect(port: UInt16(port))
       defer { socket.close() }
-      try socket.send(request)
-      return try socket.receiveAll()
+      try socket.send(Array(request))
+      return Data(try socket.receiveAll())
     }
     return try Self.parse(raw)
   }

@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "FaultProfilesTests", dependencies: ["FaultProfiles", "FaultProxy", "ChildProcess"],
             exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy", "ChildProcess", "FaultlineTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ProxyControlTests", dependencies: ["ProxyControl", "FaultProxy", "ChildProcess", "FaultlineTestSupport", "FaultHarness"], swiftSettings: strict),
         .testTarget(
             name: "MockComfyTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import FaultlineScope
 import NIOCore
 import NIOPosix
 
@@ -15,13 +16,6 @@ extension ComfyClient {
     let client = try ComfyClient(
       configuration: configuration, clock: clock, randomUnit: randomUnit,
       onReconnectionFailed: onReconnectionFailed)
-    do {
-      let result = try await body(client)
-      await client.destroy()
-      return result
-    } catch {
-      await client.destroy()
-      throw error
-    }
+    return try await withCleanup(client, cleanup: { await $0.destroy() }, body)
   }
 }

@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultlineScope
 import Foundation
 import MockComfy
 import Testing
@@ -42,16 +43,13 @@ func withMockServer<T>(
   let server = MockServer(configuration: configuration)
   let port = try await server.start()
   let sockets = OpenSockets()
-  do {
-    let result = try await OpenSockets.$current.withValue(sockets) { try await body(port) }
-    await sockets.shutdownAll()
-    await server.stop()
-    return result
-  } catch {
-    await sockets.shutdownAll()
-    await server.stop()
-    throw error
-  }
+  return try await withCleanup(
+    server,
+    cleanup: { server in
+      await sockets.shutdownAll()
+      await server.stop()
+    }
+  ) { _ in try await OpenSockets.$current.withValue(sockets) { try await body(port) } }
 }
 
 /// Runs `body` with a `faultline mock` child process, terminating and reaping it whatever happens.
@@ -69,16 +67,15 @@ func withMockProcess<T>(
     executable: try FaultlineExecutable.url,
     arguments: ["mock", "--port", "0", "--exit-with-parent", "--output-directory", outputs.path]
       + arguments)
-  do {
+  return try await withCleanup(
+    child,
+    cleanup: { child in
+      await sockets.shutdownAll()
+      await child.terminate(grace: .seconds(3))
+    }
+  ) { child in
     let ready = try await child.waitForReadyLine(timeout: .seconds(20))
     let port = try #require(ready.integer("port"))
-    let result = try await OpenSockets.$current.withValue(sockets) { try await body(child, port) }
-    await sockets.shutdownAll()
-    await child.terminate(grace: .seconds(3))
-    return result
-  } catch {
-    await sockets.shutdownAll()
-    await child.terminate(grace: .seconds(3))
-    throw error
+    return try await OpenSockets.$current.withValue(sockets) { try await body(child, port) }
   }
 }

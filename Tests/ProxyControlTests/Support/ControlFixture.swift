@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineScope
 import FaultlineTestSupport
 import Foundation
 import ProxyControl
@@ -30,14 +31,7 @@ struct ControlFixture: Sendable {
       echo.stop()
       throw error
     }
-    do {
-      let result = try await body(fixture)
-      await fixture.tearDown()
-      return result
-    } catch {
-      await fixture.tearDown()
-      throw error
-    }
+    return try await withCleanup(fixture, cleanup: { await $0.tearDown() }, body)
   }
 
   private func tearDown() async {

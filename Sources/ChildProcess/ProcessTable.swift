@@ -1,7 +1,8 @@
 import Foundation
 
-/// What `/proc` says of a process: its state letter and its threads'. One reader, for the library
-/// (a pause that waits for the stop) and the tests (alive, stopped, zombie) alike.
+/// What `/proc` says of a process: its state letter and its threads', its open descriptors and
+/// resident memory. One reader, for the library (a pause that waits for the stop) and the tests
+/// (alive, stopped, zombie, leaks) alike.
 public enum ProcessTable {
   /// The state letter of `/proc/PID/stat` (R, S, T for stopped, Z for a zombie, ...), nil when
   /// there is no such process.
@@ -20,6 +21,20 @@ public enum ProcessTable {
   public static func isAlive(_ pid: Int32) -> Bool {
     guard let state = state(of: pid) else { return false }
     return state != "Z" && state != "X"
+  }
+
+  /// How many file descriptors `pid` has open, nil when there is no such process.
+  public static func openDescriptors(of pid: Int32) -> Int? {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
+  }
+
+  /// The resident memory of `pid` in bytes (`VmRSS`), nil when there is no such process.
+  public static func residentBytes(of pid: Int32) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+      let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return nil }
+    return kilobytes * 1024
   }
 
   /// The field after the parenthesised command name, which may itself hold spaces and parentheses.

@@ -11,7 +11,7 @@ extension ComfyClient {
     let promptId = UUID().uuidString.lowercased()
     let job = ComfyJob(promptId: promptId, startsDisconnected: connectionState != .connected)
     jobs[promptId] = job
-    var body: [String: JSONValue] = [
+    var body: JSONObject = [
       "prompt": prompt,
       "client_id": .string(configuration.clientId),
       "prompt_id": .string(promptId),

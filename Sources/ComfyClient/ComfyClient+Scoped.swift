@@ -1,9 +1,11 @@
+import FaultlineScope
 import NIOCore
 import NIOPosix
 
 extension ComfyClient {
   /// Creates a client, runs `body`, and destroys the client whether `body` returned or threw: a client
   /// that is not destroyed keeps sockets and tasks alive.
+  @discardableResult
   public static func withClient<Result>(
     _ configuration: ComfyClientConfiguration,
     clock: any Clock<Duration> = ContinuousClock(),
@@ -14,13 +16,6 @@ extension ComfyClient {
     let client = try ComfyClient(
       configuration: configuration, clock: clock, randomUnit: randomUnit,
       onReconnectionFailed: onReconnectionFailed)
-    do {
-      let result = try await body(client)
-      await client.destroy()
-      return result
-    } catch {
-      await client.destroy()
-      throw error
-    }
+    return try await withCleanup(client, cleanup: { await $0.destroy() }, body)
   }
 }

@@ -212,6 +212,7 @@ extension JSONValue {
     switch self {
     case .string(let value): value
     case .number(let value): Int(exactly: value).map(String.init) ?? "\(value)"
+    case .int(let value): String(value)
     default: nil
     }
   }

@@ -11,6 +11,8 @@ public enum HTTPProbe {
   /// A complete response.
   public struct Response: Sendable {
     public let status: Int
+    /// The header fields by lower-cased name (the last one of a repeated name).
+    public let headers: [String: String]
     public let body: [UInt8]
 
     /// The body parsed as JSON, or nil.
@@ -105,11 +107,17 @@ public enum HTTPProbe {
     guard parts.count >= 2, let status = Int(parts[1]) else {
       throw Failure(description: "\(request): malformed status line \"\(statusLine)\"")
     }
+    var headers: [String: String] = [:]
+    for line in head.split(separator: "\r\n").dropFirst() {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+        in: .whitespaces)
+    }
     var body = Array(bytes[split.upperBound...])
-    if head.lowercased().contains("transfer-encoding: chunked") {
+    if headers["transfer-encoding"]?.lowercased() == "chunked" {
       body = try dechunk(body, request: request)
     }
-    return Response(status: status, body: body)
+    return Response(status: status, headers: headers, body: body)
   }
 
   private static func dechunk(_ bytes: [UInt8], request: String) throws -> [UInt8] {

@@ -37,14 +37,3 @@ extension ComfyClientConfiguration {
     return configuration
   }
 }
-
-/// Creates a client, runs `body`, and destroys the client whether `body` returned or threw (a
-/// client that is not destroyed keeps sockets and tasks alive).
-public func withClient<Result: Sendable>(
-  _ configuration: ComfyClientConfiguration,
-  onReconnectionFailed: (@Sendable (_ attempts: Int) -> Void)? = nil,
-  _ body: (ComfyClient) async throws -> Result
-) async throws -> Result {
-  try await ComfyClient.withClient(
-    configuration, onReconnectionFailed: onReconnectionFailed, body)
-}

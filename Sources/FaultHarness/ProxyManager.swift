@@ -1,5 +1,6 @@
 import FaultProfiles
 import FaultProxy
+import FaultlineScope
 import Foundation
 
 /// Fault-injecting proxies in this process, between a client under test and a server: faults and
@@ -26,15 +27,8 @@ public final class ProxyManager: Sendable {
   public static func with<Result: Sendable>(
     seed: UInt64? = nil, clock: ScenarioClock? = nil, _ body: (ProxyManager) async throws -> Result
   ) async throws -> Result {
-    let manager = try ProxyManager(seed: seed, clock: clock)
-    do {
-      let result = try await body(manager)
-      await manager.shutdown()
-      return result
-    } catch {
-      await manager.shutdown()
-      throw error
-    }
+    try await withCleanup(
+      try ProxyManager(seed: seed, clock: clock), cleanup: { await $0.shutdown() }, body)
   }
 
   /// The seed of the faults' random decisions.

@@ -68,7 +68,8 @@ public struct RecoveryRunner: Sendable {
         let clock = ScenarioClock()
         return try await ProxyManager.with(seed: seed &+ UInt64(run), clock: clock) { proxies in
           try await proxies.addProxy(upstreamPort: server.port)
-          return try await withClient(clientConfiguration(try proxies.baseURL())) { client in
+          return try await ComfyClient.withClient(clientConfiguration(try proxies.baseURL())) {
+            client in
             try await observe(
               scenario, run: run, client: client,
               servers: servers, serverPort: server.port, proxies: proxies, clock: clock)

@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultlineScope
 import Foundation
 import ProxyControl
 
@@ -50,15 +51,8 @@ public actor ServerManager {
     options: MockServerOptions = MockServerOptions(),
     _ body: (ServerManager) async throws -> Result
   ) async throws -> Result {
-    let manager = try ServerManager(options: options)
-    do {
-      let result = try await body(manager)
-      await manager.stopAll()
-      return result
-    } catch {
-      await manager.stopAll()
-      throw error
-    }
+    try await withCleanup(
+      try ServerManager(options: options), cleanup: { await $0.stopAll() }, body)
   }
 
   /// Starts a server on `port` (0 picks a free one) and waits for its ready line. The error of a

@@ -69,7 +69,8 @@ public struct SetupValidator: Sendable {
     async
   {
     do {
-      try await withClient(.fastRecovery(baseURL: server.baseURL, autoReconnect: false)) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: server.baseURL, autoReconnect: false))
+      { client in
         let events = trackEvents(client)
         try await client.connect()
         let greeting = try await events.waitForItem("the status greeting", timeout: .seconds(5)) {
@@ -140,7 +141,7 @@ public struct SetupValidator: Sendable {
           faults: [FaultSpec(name: "latency", kind: LatencyFault(delay: .milliseconds(50)))])
         let configuration = ComfyClientConfiguration.fastRecovery(
           baseURL: try proxies.baseURL(), pingInterval: .seconds(1), silenceTimeout: .seconds(3))
-        try await withClient(configuration) { client in
+        try await ComfyClient.withClient(configuration) { client in
           let events = trackEvents(client)
           try await client.connect()
           let restarted = try await manager.restart(

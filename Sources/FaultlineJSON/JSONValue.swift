@@ -1,18 +1,34 @@
 import Foundation
 
-/// Any JSON value, for free-form documents: ComfyUI prompt graphs and outputs on the client side,
-/// request bodies and toxic attributes in the control API.
+/// Any JSON value, the one type for every JSON document in Faultline: ComfyUI prompt graphs and
+/// messages (the client's and the mock server's), control API bodies and toxic attributes, ready lines.
 ///
-/// Whole numbers are encoded as integers, so clients in typed languages (Go's int64 fields, Python's
-/// int node inputs) read them back as integers.
+/// It keeps what the text said where that shows on the wire again: objects keep their member order
+/// (``JSONObject``), and `parse(_:)` keeps an integer as `int` (or, beyond `Int`, as `bigInteger`)
+/// apart from a number written with a fraction or an exponent (`number`), as Python's `json` does.
+/// `Decodable` cannot see how a number was written: it gives `number` for every number, and members
+/// sorted by key. `Encodable` writes whole numbers as integers, so clients in typed languages (Go's
+/// int64 fields, Python's int node inputs) read them back as integers.
 public enum JSONValue: Sendable, Hashable {
   case null
   case bool(Bool)
+  /// A number written with a fraction or an exponent (Python's float), or any number `Decodable` read.
   case number(Double)
+  /// An integer written without a fraction or an exponent.
+  case int(Int)
+  /// An integer beyond `Int`'s range, kept as its digits so that it goes out exactly as it came in
+  /// (KSampler's seed maximum is 2^64 - 1).
+  case bigInteger(String)
   case string(String)
   case array([JSONValue])
-  case object([String: JSONValue])
+  case object(JSONObject)
 
+  /// An integer of any width: `int` where it fits, else `bigInteger` (a seed is a `UInt64`).
+  public init(_ integer: some BinaryInteger) {
+    self = Int(exactly: integer).map { .int($0) } ?? .bigInteger(String(integer))
+  }
+
+  /// The member `key` of an object, or nil.
   public subscript(key: String) -> JSONValue? {
     if case .object(let object) = self { object[key] } else { nil }
   }
@@ -21,17 +37,41 @@ public enum JSONValue: Sendable, Hashable {
     if case .string(let value) = self { value } else { nil }
   }
 
+  public var boolValue: Bool? {
+    if case .bool(let value) = self { value } else { nil }
+  }
+
+  /// A whole number that fits in `Int`, however it was written.
   public var intValue: Int? {
-    if case .number(let value) = self, let exact = Int(exactly: value) { exact } else { nil }
+    switch self {
+    case .int(let value): value
+    case .number(let value): Int(exactly: value)
+    default: nil
+    }
+  }
+
+  /// Any number, however it was written (a `bigInteger` to the nearest `Double`).
+  public var doubleValue: Double? {
+    switch self {
+    case .int(let value): Double(value)
+    case .number(let value): value
+    case .bigInteger(let digits): Double(digits)
+    default: nil
+    }
   }
 
   public var arrayValue: [JSONValue]? {
     if case .array(let value) = self { value } else { nil }
   }
 
-  /// The members of an object, nil for any other value.
+  /// The members of an object by name (their order dropped), nil for any other value.
   public var objectValue: [String: JSONValue]? {
-    if case .object(let value) = self { value } else { nil }
+    if case .object(let object) = self { object.dictionary } else { nil }
+  }
+
+  /// The members of an object in their order, nil for any other value.
+  public var orderedObject: JSONObject? {
+    if case .object(let object) = self { object } else { nil }
   }
 
   /// Compact JSON text of this value, keys sorted.
@@ -47,7 +87,7 @@ public enum JSONValue: Sendable, Hashable {
     switch self {
     case .null: "null"
     case .bool: "a boolean"
-    case .number: "a number"
+    case .number, .int, .bigInteger: "a number"
     case .string: "a string"
     case .array: "an array"
     case .object: "an object"
@@ -60,6 +100,8 @@ public enum JSONValue: Sendable, Hashable {
     case .null: "null"
     case .bool(let value): String(value)
     case .number(let value): JSONValue.format(value)
+    case .int(let value): String(value)
+    case .bigInteger(let digits): digits
     case .string(let value): "\"\(value)\""
     case .array: "[...]"
     case .object: "{...}"
@@ -70,41 +112,5 @@ public enum JSONValue: Sendable, Hashable {
   public static func format(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 9.0e15 { return String(Int64(value)) }
     return String(value)
-  }
-}
-
-extension JSONValue: Codable {
-  public init(from decoder: any Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    if container.decodeNil() {
-      self = .null
-    } else if let value = try? container.decode(Bool.self) {
-      self = .bool(value)
-    } else if let value = try? container.decode(Double.self) {
-      self = .number(value)
-    } else if let value = try? container.decode(String.self) {
-      self = .string(value)
-    } else if let value = try? container.decode([JSONValue].self) {
-      self = .array(value)
-    } else {
-      self = .object(try container.decode([String: JSONValue].self))
-    }
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.singleValueContainer()
-    switch self {
-    case .null: try container.encodeNil()
-    case .bool(let value): try container.encode(value)
-    case .number(let value):
-      if value == value.rounded(), abs(value) < 9.0e15 {
-        try container.encode(Int64(value))
-      } else {
-        try container.encode(value)
-      }
-    case .string(let value): try container.encode(value)
-    case .array(let value): try container.encode(value)
-    case .object(let value): try container.encode(value)
-    }
   }
 }

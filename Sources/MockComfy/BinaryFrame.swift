@@ -20,7 +20,7 @@ public enum BinaryFrame {
       "display_node_id": .string(nodeID),
       "parent_node_id": .null, "real_node_id": .string(nodeID), "image_type": "image/png",
     ]
-    let json = Array(metadata.text.utf8)
+    let json = Array(metadata.pythonJSONText.utf8)
     return PNGEncoder.bigEndian(previewImageWithMetadata) + PNGEncoder.bigEndian(UInt32(json.count))
       + json + png
   }

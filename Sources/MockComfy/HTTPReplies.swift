@@ -7,7 +7,7 @@ enum HTTPReplies {
     Response(
       status: status,
       headers: [.contentType: "application/json; charset=utf-8"],
-      body: .init(byteBuffer: ByteBuffer(string: value.text)))
+      body: .init(byteBuffer: ByteBuffer(string: value.pythonJSONText)))
   }
 
   static func empty(_ status: HTTPResponse.Status = .ok) -> Response {

@@ -53,7 +53,7 @@ public final class MockEventLog: Sendable {
       "pid": .int(Int(getpid())),
     ]
     for (key, value) in fields.members { object[key] = value }
-    let line = Array((JSONValue.object(object).text + "\n").utf8)
+    let line = Array((JSONValue.object(object).pythonJSONText + "\n").utf8)
     descriptor.withLock { descriptor in
       guard let descriptor else { return }
       // One write per line: with O_APPEND, lines of several writers never interleave.

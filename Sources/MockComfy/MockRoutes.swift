@@ -123,7 +123,7 @@ struct MockRoutes: Sendable {
     case .failure(.refused(let error, let nodeErrors)):
       return HTTPReplies.json(["error": error, "node_errors": nodeErrors], status: .badRequest)
     case .success(let validated):
-      var extraData = body["extra_data"]?.objectValue ?? [:]
+      var extraData = body["extra_data"]?.orderedObject ?? [:]
       if let clientID = body["client_id"] { extraData["client_id"] = clientID }
       await queue.put(
         number: number, promptID: promptID, prompt: prompt, extraData: extraData,

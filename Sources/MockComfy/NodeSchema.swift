@@ -10,7 +10,7 @@ enum NodeSchema {
     guard case .object(let object) = entry else { throw fail(nil, "is not a JSON object") }
     guard let input = object["input"] else { throw fail("input", "is missing") }
     guard case .object(let sections) = input else {
-      throw fail("input", "is not an object (got \(input.text))")
+      throw fail("input", "is not an object (got \(input.pythonJSONText))")
     }
     guard case .array(let outputValues) = object["output"] ?? .array([]) else {
       throw fail("output", "is not a list of type names")
@@ -21,20 +21,20 @@ enum NodeSchema {
       switch value {
       case .string(let type): outputs.append(type)
       case .array: outputs.append("COMBO")
-      default: throw fail("output[\(index)]", "is not a type name (got \(value.text))")
+      default: throw fail("output[\(index)]", "is not a type name (got \(value.pythonJSONText))")
       }
     }
     let isOutputNode: Bool
     switch object["output_node"] ?? .bool(false) {
     case .bool(let flag): isOutputNode = flag
-    case let other: throw fail("output_node", "is not true or false (got \(other.text))")
+    case let other: throw fail("output_node", "is not true or false (got \(other.pythonJSONText))")
     }
     let order = object["input_order"]
     var declared: [String: [(String, InputSpec)]] = [:]
     var hidden: [String] = []
     for (section, members) in sections.members {
       guard case .object(let inputs) = members else {
-        throw fail("input.\(section)", "is not an object (got \(members.text))")
+        throw fail("input.\(section)", "is not an object (got \(members.pythonJSONText))")
       }
       switch section {
       case "required", "optional":
@@ -68,12 +68,12 @@ enum NodeSchema {
     _ spec: JSONValue, field: String, fail: (String?, String) -> ObjectInfoError
   ) throws(ObjectInfoError) -> InputSpec {
     guard case .array(let parts) = spec, let type = parts.first, parts.count <= 3 else {
-      throw fail(field, "is not a type spec [TYPE, {options}] (got \(spec.text))")
+      throw fail(field, "is not a type spec [TYPE, {options}] (got \(spec.pythonJSONText))")
     }
     var options = JSONObject()
     if parts.count > 1 {
       guard case .object(let given) = parts[1] else {
-        throw fail(field, "has options that are not an object (got \(parts[1].text))")
+        throw fail(field, "has options that are not an object (got \(parts[1].pythonJSONText))")
       }
       options = given
     }
@@ -93,11 +93,11 @@ enum NodeSchema {
     case .string(let name) where !name.isEmpty:
       kind = .linked(name)
     default:
-      throw fail(field, "has an unknown type spec \(type.text)")
+      throw fail(field, "has an unknown type spec \(type.pythonJSONText)")
     }
     for bound in ["min", "max", "step", "round"] {
       if let value = options[bound], value.doubleValue == nil, value != .bool(false) {
-        throw fail("\(field).\(bound)", "is not a number (got \(value.text))")
+        throw fail("\(field).\(bound)", "is not a number (got \(value.pythonJSONText))")
       }
     }
     return InputSpec(raw: spec, kind: kind, options: options)

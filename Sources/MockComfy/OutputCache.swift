@@ -46,7 +46,7 @@ final class OutputCache: Sendable {
           guard let source = signature(of: link.node, depth: depth + 1) else { return nil }
           parts.append("\(name)=<\(source)>#\(link.slot)")
         } else {
-          parts.append("\(name)=\(value.text)")
+          parts.append("\(name)=\(value.pythonJSONText)")
         }
       }
       if node.nodeClass.behaviour == .loadImage {

@@ -92,7 +92,7 @@ final class PromptExecutor: Sendable {
     plan = ExecutionPlan(prompt: item.validated, cached: Set(hits.keys))
     for (id, entry) in hits { run.values[id] = entry.values }
     // The real server lists the hits in the order of the submitted graph.
-    let graphOrder = item.prompt.objectValue?.keys ?? []
+    let graphOrder = item.prompt.orderedObject?.keys ?? []
     addMessage(
       &run, "execution_cached",
       [

@@ -19,7 +19,7 @@ actor PromptQueue {
 
   /// The number a new prompt gets: the given one, or the next counter value (negated for `front`).
   func assignNumber(given: JSONValue?, front: Bool) -> JSONValue {
-    if let given, let value = given.doubleValue { return .double(value) }
+    if let given, let value = given.doubleValue { return .number(value) }
     let number = nextNumber
     nextNumber += 1
     return .int(front ? -number : number)

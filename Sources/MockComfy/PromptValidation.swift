@@ -125,7 +125,7 @@ struct PromptValidator: Sendable {
       // output added to its dependents, whichever output's walk found it.
       for (nodeID, reasons) in walk.failures {
         var entry =
-          nodeErrors[nodeID]?.objectValue
+          nodeErrors[nodeID]?.orderedObject
           ?? [
             "errors": .array(reasons), "dependent_outputs": [],
             "class_type": .string(nodes[nodeID]?.nodeClass.name ?? ""),

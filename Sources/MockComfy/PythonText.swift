@@ -15,7 +15,7 @@ enum PythonText {
     case .bool(let flag): return flag ? "True" : "False"
     case .int(let number): return String(number)
     case .bigInteger(let digits): return digits
-    case .double(let number): return float(number)
+    case .number(let number): return float(number)
     case .string(let text):
       // Python picks double quotes only when the text has a single quote and no double quote.
       if text.contains("'") && !text.contains("\"") { return "\"\(text)\"" }
@@ -43,7 +43,7 @@ enum PythonText {
     switch value {
     case .int, .bigInteger: return .success(value)
     case .bool(let flag): return .success(.int(flag ? 1 : 0))
-    case .double(let number):
+    case .number(let number):
       guard number.isFinite else {
         return .failure(
           ConversionError(
@@ -69,17 +69,17 @@ enum PythonText {
   /// Python's `float(value)`.
   static func float(_ value: JSONValue) -> Result<JSONValue, ConversionError> {
     switch value {
-    case .double: return .success(value)
-    case .int(let number): return .success(.double(Double(number)))
-    case .bigInteger(let digits): return .success(.double(Double(digits) ?? .infinity))
-    case .bool(let flag): return .success(.double(flag ? 1 : 0))
+    case .number: return .success(value)
+    case .int(let number): return .success(.number(Double(number)))
+    case .bigInteger(let digits): return .success(.number(Double(digits) ?? .infinity))
+    case .bool(let flag): return .success(.number(flag ? 1 : 0))
     case .string(let text):
       let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-      if let number = Double(trimmed) { return .success(.double(number)) }
+      if let number = Double(trimmed) { return .success(.number(number)) }
       switch trimmed.lowercased() {
-      case "nan": return .success(.double(.nan))
-      case "inf", "infinity", "+inf": return .success(.double(.infinity))
-      case "-inf", "-infinity": return .success(.double(-.infinity))
+      case "nan": return .success(.number(.nan))
+      case "inf", "infinity", "+inf": return .success(.number(.infinity))
+      case "-inf", "-infinity": return .success(.number(-.infinity))
       default:
         return .failure(
           ConversionError(message: "could not convert string to float: \(repr(value))"))
@@ -96,7 +96,7 @@ enum PythonText {
     case .null: "NoneType"
     case .bool: "bool"
     case .int, .bigInteger: "int"
-    case .double: "float"
+    case .number: "float"
     case .string: "str"
     case .array: "list"
     case .object: "dict"

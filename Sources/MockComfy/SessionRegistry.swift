@@ -46,9 +46,10 @@ final class SessionRegistry: Sendable {
       state.nextToken += 1
       state.sessions[sid] = Session(token: state.nextToken, outbox: continuation)
       let status = MockMessage.status(queueRemaining: state.queueRemaining, sid: sid)
-      continuation.yield(.text(status.text))
+      continuation.yield(.text(status.pythonJSONText))
       if state.executingClientID == sid, let node = state.lastNodeID {
-        continuation.yield(.text(MockMessage.make("executing", ["node": .string(node)]).text))
+        continuation.yield(
+          .text(MockMessage.make("executing", ["node": .string(node)]).pythonJSONText))
       }
       if state.isClosed { continuation.yield(.close(1001)) }
       return state.nextToken
@@ -81,7 +82,7 @@ final class SessionRegistry: Sendable {
 
   /// Sends to one client (`sid`), or to everyone when `sid` is nil. A message for an absent client is dropped.
   func send(_ message: JSONValue, to sid: String?) {
-    let text = message.text
+    let text = message.pythonJSONText
     let delivered = state.withLock { state -> [String] in
       if let sid {
         return state.sessions[sid]?.outbox.yield(.text(text)) != nil ? [sid] : []
@@ -100,7 +101,7 @@ final class SessionRegistry: Sendable {
     progressState: JSONValue, progress: JSONValue, preview png: [UInt8], nodeID: String,
     promptID: String, to sid: String?
   ) {
-    let (stateText, progressText) = (progressState.text, progress.text)
+    let (stateText, progressText) = (progressState.pythonJSONText, progress.pythonJSONText)
     let plain = BinaryFrame.preview(png: png)
     let withMetadata = BinaryFrame.previewWithMetadata(png: png, nodeID: nodeID, promptID: promptID)
     let delivered = state.withLock { state -> [String] in

@@ -1,3 +1,5 @@
+import ChildProcess
+import FaultlineJSON
 import Foundation
 
 /// Writes to standard output and standard error without ever crashing: once the parent that reads
@@ -9,5 +11,10 @@ enum Console {
 
   static func err(_ text: String) {
     try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
+  }
+
+  /// Prints the ready line (`"ready": true` and `fields`) that a parent waits for.
+  static func announceReady(_ fields: JSONObject) {
+    out(ReadyLine(announcing: fields).line + "\n")
   }
 }

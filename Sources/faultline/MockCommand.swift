@@ -128,7 +128,9 @@ struct MockCommand: AsyncParsableCommand {
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
     let boundPort = try await server.start()
     // Printed only now that the listener is bound: the parent may connect at once.
-    ReadyLine.print(["ready": true, "port": boundPort, "pid": Int(getpid()), "host": host])
+    Console.announceReady([
+      "port": JSONValue(boundPort), "pid": JSONValue(getpid()), "host": .string(host),
+    ])
     ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
       stop.trigger(reason)
     }

@@ -84,7 +84,7 @@ struct ProxyCommand: AsyncParsableCommand {
         loopCount: loops, seed: faults.effectiveSeed(profile: profile)))
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
     try faults.openEventLog(engine)
-    var ready: [String: any Sendable] = ["ready": true, "pid": Int(getpid()), "seed": engine.seed]
+    var ready: JSONObject = ["pid": JSONValue(getpid()), "seed": JSONValue(engine.seed)]
     let directory = ProxyDirectory(engine: engine)
     var server: ControlServer?
     if let (host, port) = apiAddress {
@@ -94,12 +94,13 @@ struct ProxyCommand: AsyncParsableCommand {
       let control = try ControlServer(
         engine: engine, host: host, port: port, allowRemote: apiAllowRemote)
       let bound = try await control.start()
-      ready["api"] = host.contains(":") ? "[\(host)]:\(bound)" : "\(host):\(bound)"
+      ready["api"] = .string(host.contains(":") ? "[\(host)]:\(bound)" : "\(host):\(bound)")
       server = control
     }
     let proxies = server?.directory ?? directory
     if let config {
-      ready["proxies"] = try await populate(from: config, proxies).map(\.listen.description)
+      ready["proxies"] = .array(
+        try await populate(from: config, proxies).map { .string($0.listen.description) })
     }
     if let upstream {
       _ = try parseAddress(listen, option: "--listen")
@@ -108,14 +109,14 @@ struct ProxyCommand: AsyncParsableCommand {
         ProxyRequest(
           .object(["name": .string(name), "listen": .string(listen), "upstream": .string(upstream)])
         ))
-      ready["listen"] = info.listen.description
-      ready["upstream"] = info.upstream.description
-      ready["name"] = info.name
+      ready["listen"] = .string(info.listen.description)
+      ready["upstream"] = .string(info.upstream.description)
+      ready["name"] = .string(info.name)
       try await faults.apply(to: engine, proxy: info.name, profile: profile)
-      ready["profile"] = profile?.name ?? ""
-      ready["seed"] = engine.seed
+      ready["profile"] = .string(profile?.name ?? "")
+      ready["seed"] = JSONValue(engine.seed)
     }
-    ReadyLine.print(ready)
+    Console.announceReady(ready)
     // Only when asked: a proxy started from a script that exits is often meant to keep running.
     if exitWithParent {
       ParentWatch.start(originalParent: parent, watchStandardInput: true) { reason in

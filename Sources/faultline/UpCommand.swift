@@ -93,14 +93,13 @@ struct UpCommand: AsyncParsableCommand {
           upstream: try SocketAddress(host: "127.0.0.1", port: UInt16(server.port))))
       try await faults.apply(to: proxies.engine, proxy: info.name, profile: loaded)
       let boundAPIPort = try await control.start()
-      ReadyLine.print([
-        "ready": true,
-        "proxy": "http://127.0.0.1:\(info.listen.port)",
-        "server": server.baseURL.absoluteString,
-        "api": "http://127.0.0.1:\(boundAPIPort)",
-        "proxy_name": info.name,
-        "pid": Int(getpid()), "server_pid": Int(server.pid),
-        "seed": proxies.seed, "profile": loaded?.name ?? "",
+      Console.announceReady([
+        "proxy": .string("http://127.0.0.1:\(info.listen.port)"),
+        "server": .string(server.baseURL.absoluteString),
+        "api": .string("http://127.0.0.1:\(boundAPIPort)"),
+        "proxy_name": .string(info.name),
+        "pid": JSONValue(getpid()), "server_pid": JSONValue(server.pid),
+        "seed": JSONValue(proxies.seed), "profile": .string(loaded?.name ?? ""),
       ])
       ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
         stop.trigger(reason)

@@ -9,9 +9,9 @@ import Testing
   @Test func connectReadsTheServerAndOpensTheSocketWithItsClientId() async throws {
     try await RestartableMock.with { mock in
       let configuration = ClientHarness.configuration(port: mock.port)
-      try await ClientHarness.withClient(configuration) { client in
-        let events = Recorder(client.events())
-        let states = Recorder(client.stateChanges())
+      try await ComfyClient.withClient(configuration) { client in
+        let events = StreamTracker(client.events())
+        let states = StreamTracker(client.stateChanges())
         let info = try await client.connect()
         #expect(info.comfyUIVersion != nil)
         #expect(info.supportsPreviewMetadata)
@@ -33,11 +33,11 @@ import Testing
 
   @Test func aPromptRunsFromSubmitToOutputsWithEveryMessageTypeDecoded() async throws {
     try await RestartableMock.with({ $0.progressSteps = 3 }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 3))
-        let progress = Recorder(job.progress)
+        let progress = StreamTracker(job.progress)
         let result = try await job.result()
 
         #expect(result.promptId == job.promptId)
@@ -94,8 +94,8 @@ import Testing
     try await RestartableMock.with { mock in
       var configuration = ClientHarness.configuration(port: mock.port)
       configuration.supportsPreviewMetadata = false
-      try await ClientHarness.withClient(configuration) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(configuration) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))
         _ = try await job.result()
@@ -117,12 +117,12 @@ import Testing
   /// still complete, with the images the first run made.
   @Test func aPromptAnsweredFromTheServersCacheCompletesWithItsOutputs() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         let workflow = try SampleWorkflows.textToImage(steps: 1, seed: 7)
         let first = try await client.queue(workflow).result()
         let repeated = try await client.queue(workflow)
-        let progress = Recorder(repeated.progress)
+        let progress = StreamTracker(repeated.progress)
         let result = try await repeated.result()
         #expect(result.source == .events)
         #expect(result.outputs == first.outputs)
@@ -137,7 +137,7 @@ import Testing
 
   @Test func aFailingNodeFailsTheJobWithTheServersMessage() async throws {
     try await RestartableMock.with({ $0.failingNodes = ["KSampler"] }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage())
         do {
@@ -158,8 +158,8 @@ import Testing
 
   @Test func anInterruptedPromptFailsItsJob() async throws {
     try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(20)] }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         try await client.interrupt(promptId: job.promptId)
@@ -183,7 +183,7 @@ import Testing
 
   @Test func aGraphWithoutOutputIsRejectedWithTheServersErrorType() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         do {
           _ = try await client.queue(try Workflows.withoutOutput())
@@ -201,9 +201,9 @@ import Testing
 
   @Test func severalSubscribersEachSeeEveryEvent() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let first = Recorder(client.events())
-        let second = Recorder(client.events())
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let first = StreamTracker(client.events())
+        let second = StreamTracker(client.events())
         try await client.connect()
         _ = try await client.queue(try SampleWorkflows.textToImage(steps: 1)).result()
         let snapshot = try await first.wait(for: "the prompt's end") { events in

@@ -1,3 +1,4 @@
+import FaultHarness
 import Testing
 
 @testable import ComfyClient
@@ -11,8 +12,8 @@ import Testing
       configuration.reconnectPolicy = ReconnectPolicy(
         maxAttempts: nil, baseDelay: .seconds(10), maxDelay: .seconds(40), jitter: 0.2)
       let clock = ManualClock()
-      try await ClientHarness.withClient(configuration, clock: clock) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(configuration, clock: clock, randomUnit: { 0.5 }) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
 

@@ -3,8 +3,7 @@ import Testing
 
 @testable import ComfyClient
 
-/// Client set-up shared by the tests: a configuration with fast liveness and backoff, and
-/// `withClient`, which destroys the client however the body ends.
+/// Client set-up shared by the tests: a configuration with fast liveness and backoff.
 enum ClientHarness {
   static func configuration(
     port: Int,
@@ -29,39 +28,5 @@ enum ClientHarness {
       healthCheck: .init(attempts: 3, delay: .milliseconds(100)),
       requestTimeout: .seconds(3)
     )
-  }
-
-  @discardableResult
-  static func withClient<Result>(
-    _ configuration: ComfyClientConfiguration,
-    clock: any Clock<Duration> = ContinuousClock(),
-    onReconnectionFailed: (@Sendable (Int) -> Void)? = nil,
-    _ body: (ComfyClient) async throws -> Result
-  ) async throws -> Result {
-    try await ComfyClient.withClient(
-      configuration, clock: clock, randomUnit: { 0.5 }, onReconnectionFailed: onReconnectionFailed,
-      body)
-  }
-}
-
-extension ComfyEvent {
-  var isReconnected: Bool {
-    if case .reconnected = self { true } else { false }
-  }
-
-  var isDisconnected: Bool {
-    if case .disconnected = self { true } else { false }
-  }
-
-  var isReconnecting: Bool {
-    if case .reconnecting = self { true } else { false }
-  }
-
-  var serverMessage: ServerMessage? {
-    if case .message(let message) = self { message } else { nil }
-  }
-
-  var isStatus: Bool {
-    if case .status = serverMessage { true } else { false }
   }
 }

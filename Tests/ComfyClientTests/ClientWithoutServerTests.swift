@@ -1,3 +1,4 @@
+import FaultHarness
 import Foundation
 import Testing
 
@@ -28,8 +29,8 @@ import Testing
     let port = try closedPort()
     var configuration = ClientHarness.configuration(port: port)
     configuration.healthCheck = .init(attempts: 2, delay: .milliseconds(10))
-    try await ClientHarness.withClient(configuration) { client in
-      let states = Recorder(client.stateChanges())
+    try await ComfyClient.withClient(configuration) { client in
+      let states = StreamTracker(client.stateChanges())
       do throws(ComfyClientError) {
         try await client.connect()
         Issue.record("connect() succeeded with no server")

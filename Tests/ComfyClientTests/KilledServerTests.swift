@@ -1,4 +1,6 @@
 import ChildProcess
+import FaultHarness
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -8,16 +10,17 @@ import Testing
 /// on the same port, several times: the crash the TypeScript harness simulated.
 @Suite struct KilledServerTests {
   @Test func theClientReconnectsToEachNewProcessAfterEveryKill() async throws {
-    try await SpawnedMock.with { first, port in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: port)) { client in
-        let events = Recorder(client.events())
+    try await withFaultlineMock(arguments: ["--status-interval", "250ms"]) { first, port in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: port)) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         #expect(first.signal(SIGKILL))
         try await events.wait(for: "the first kill noticed") {
           $0.filter(\.isDisconnected).count == 1
         }
         for cycle in 2...3 {
-          try await SpawnedMock.with(port: port) { next, _ in
+          try await withFaultlineMock(port: port, arguments: ["--status-interval", "250ms"]) {
+            next, _ in
             try await events.wait(for: "reconnected to process \(cycle)") {
               $0.filter(\.isReconnected).count == cycle - 1
             }
@@ -27,7 +30,7 @@ import Testing
             }
           }
         }
-        try await SpawnedMock.with(port: port) { _, _ in
+        try await withFaultlineMock(port: port, arguments: ["--status-interval", "250ms"]) { _, _ in
           try await events.wait(for: "reconnected to the last process") {
             $0.filter(\.isReconnected).count == 3
           }

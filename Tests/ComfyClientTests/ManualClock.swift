@@ -1,3 +1,4 @@
+import FaultHarness
 import Synchronization
 
 /// A clock that only moves when a test calls `advance(by:)`, so backoff schedules are checked
@@ -69,28 +70,11 @@ final class ManualClock: Clock, Sendable {
 
   /// Waits (in real time, polling) until `count` sleeps have been requested in total.
   func waitForSleeps(_ count: Int, timeout: Duration = .seconds(5)) async throws {
-    try await poll(timeout: timeout, "\(count) sleeps requested, saw \(requestedSleeps.count)") {
+    try await pollUntil(
+      "\(count) sleeps requested", timeout: timeout,
+      lastSeen: { "\(self.requestedSleeps.count) requested" }
+    ) {
       self.requestedSleeps.count >= count && self.pendingSleepers > 0
     }
-  }
-}
-
-struct PollTimeout: Error, CustomStringConvertible {
-  let description: String
-}
-
-/// Polls `condition` every 10 ms until it holds, failing after `timeout` with `what`.
-func poll(
-  timeout: Duration = .seconds(10),
-  _ what: @autoclosure () -> String,
-  _ condition: () async throws -> Bool
-) async throws {
-  let clock = ContinuousClock()
-  let deadline = clock.now + timeout
-  while try await !condition() {
-    guard clock.now < deadline else {
-      throw PollTimeout(description: "timed out after \(timeout) waiting for: \(what())")
-    }
-    try await clock.sleep(for: .milliseconds(10))
   }
 }

@@ -1,3 +1,4 @@
+import FaultlineScope
 import MockComfy
 import Synchronization
 import Testing
@@ -25,15 +26,11 @@ final class RestartableMock: Sendable {
     var configuration = MockServerConfiguration()
     configuration.statusInterval = .milliseconds(250)
     configure(&configuration)
-    let mock = RestartableMock(configuration: configuration)
-    do {
+    return try await withCleanup(
+      RestartableMock(configuration: configuration), cleanup: { await $0.stop() }
+    ) { mock in
       try await mock.start()
-      let result = try await body(mock)
-      await mock.stop()
-      return result
-    } catch {
-      await mock.stop()
-      throw error
+      return try await body(mock)
     }
   }
 

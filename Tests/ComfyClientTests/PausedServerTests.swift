@@ -1,5 +1,6 @@
 import ChildProcess
 import FaultHarness
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -13,12 +14,12 @@ import Testing
   /// or the silence deadline (pings off).
   @Test(arguments: [true, false])
   func aFrozenServerIsNoticedQuicklyAndTheClientRecoversWhenItResumes(pings: Bool) async throws {
-    try await SpawnedMock.with { child, port in
+    try await withFaultlineMock(arguments: ["--status-interval", "250ms"]) { child, port in
       var configuration = ClientHarness.configuration(
         port: port, silenceTimeout: pings ? nil : .milliseconds(1500))
       if !pings { configuration.liveness.pingInterval = nil }
-      try await ClientHarness.withClient(configuration) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(configuration) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
 
@@ -56,9 +57,11 @@ import Testing
   }
 
   @Test func aPromptRunningWhileTheServerFreezesCompletesAfterTheResume() async throws {
-    try await SpawnedMock.with(arguments: ["--slow-node", "KSampler=2s"]) { child, port in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: port)) { client in
-        let events = Recorder(client.events())
+    try await withFaultlineMock(arguments: [
+      "--status-interval", "250ms", "--slow-node", "KSampler=2s",
+    ]) { child, port in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: port)) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
 

@@ -30,9 +30,9 @@ import Testing
   /// A real server says nothing to an idle client: its silence is no reason to reconnect.
   @Test func anIdleClientKeepsItsSocketThroughTheServersSilence() async throws {
     try await RestartableMock.with(Self.realDefaults) { mock in
-      try await ClientHarness.withClient(Self.client(port: mock.port, clientId: "idle")) {
+      try await ComfyClient.withClient(Self.client(port: mock.port, clientId: "idle")) {
         client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         // Two silence deadlines of an idle server; a client that counted them would have dropped.
         try await Task.sleep(for: Self.silence * 2)
@@ -51,11 +51,11 @@ import Testing
       var old = ClientHarness.configuration(
         port: mock.port, autoReconnect: false, silenceTimeout: nil)
       old.clientId = "racer"
-      try await ClientHarness.withClient(old) { oldClient in
+      try await ComfyClient.withClient(old) { oldClient in
         try await oldClient.connect()
-        try await ClientHarness.withClient(Self.client(port: mock.port, clientId: "racer")) {
+        try await ComfyClient.withClient(Self.client(port: mock.port, clientId: "racer")) {
           client in
-          let events = Recorder(client.events())
+          let events = StreamTracker(client.events())
           try await client.connect()
           // The old socket's handler ends after ours registered: the server forgets ours.
           await oldClient.destroy()

@@ -10,8 +10,8 @@ import Testing
   @Test func reconnectByHandAfterARestart() async throws {
     try await RestartableMock.with { mock in
       let configuration = ClientHarness.configuration(port: mock.port, autoReconnect: false)
-      try await ClientHarness.withClient(configuration) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(configuration) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "a disconnect closed by the server") { events in
@@ -38,9 +38,9 @@ import Testing
 
   @Test func autoReconnectWalksThroughEveryState() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
-        let states = Recorder(client.stateChanges())
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let events = StreamTracker(client.events())
+        let states = StreamTracker(client.stateChanges())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "two failed attempts while the server is down") {
@@ -57,8 +57,8 @@ import Testing
 
   @Test func everyDropStartsANewReconnection() async throws {
     try await RestartableMock.with { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         for cycle in 1...4 {
           await mock.stop()
@@ -80,11 +80,11 @@ import Testing
     try await RestartableMock.with { mock in
       let reported = Mutex<[Int]>([])
       let configuration = ClientHarness.configuration(port: mock.port, maxAttempts: 3)
-      try await ClientHarness.withClient(
+      try await ComfyClient.withClient(
         configuration,
         onReconnectionFailed: { attempts in reported.withLock { $0.append(attempts) } }
       ) { client in
-        let events = Recorder(client.events())
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "reconnectionFailed") {
@@ -106,8 +106,8 @@ import Testing
       var configuration = ClientHarness.configuration(port: mock.port)
       configuration.reconnectPolicy = ReconnectPolicy(
         maxAttempts: nil, baseDelay: .seconds(2), maxDelay: .seconds(2), jitter: 0)
-      try await ClientHarness.withClient(configuration) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(configuration) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         await mock.stop()
         try await events.wait(for: "a reconnection loop waiting") {
@@ -131,11 +131,11 @@ import Testing
     // The sampler outlasts a reconnection on a loaded machine, so the job is surely still running
     // when the new socket opens.
     try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(5)] }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         let job = try await client.queue(try SampleWorkflows.textToImage(steps: 2))
         // The job's progress is one stream, read here to the end: it must show the resumption.
-        let progress = Recorder(job.progress)
+        let progress = StreamTracker(job.progress)
         try await progress.wait(for: "the sampler running") {
           $0.contains { $0.shows(running: SampleWorkflows.samplerNode) }
         }
@@ -153,7 +153,7 @@ import Testing
 
   @Test func aPromptForgottenByARestartedServerFailsAsLost() async throws {
     try await RestartableMock.with({ $0.slowNodes = ["KSampler": .seconds(30)] }) { mock in
-      try await ClientHarness.withClient(ClientHarness.configuration(port: mock.port)) { client in
+      try await ComfyClient.withClient(ClientHarness.configuration(port: mock.port)) { client in
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         await mock.stop()
@@ -173,8 +173,8 @@ import Testing
     try await RestartableMock.with({ $0.quirks = reconnectRace ? [.reconnectRace] : [] }) { mock in
       var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(1))
       configuration.clientId = "silence-test"
-      try await ClientHarness.withClient(configuration) { client in
-        let events = Recorder(client.events())
+      try await ComfyClient.withClient(configuration) { client in
+        let events = StreamTracker(client.events())
         try await client.connect()
         // A second socket with the same clientId takes over the server's routing, as in
         // ComfyUI's reconnect race: the first socket stays open and answers pings, but the
@@ -182,7 +182,7 @@ import Testing
         var thief = ClientHarness.configuration(
           port: mock.port, autoReconnect: false, silenceTimeout: nil)
         thief.clientId = "silence-test"
-        try await ClientHarness.withClient(thief) { other in try await other.connect() }
+        try await ComfyClient.withClient(thief) { other in try await other.connect() }
         try await events.wait(for: "a disconnect by silence") {
           $0.contains(.disconnected(.silence(.seconds(1))))
         }
@@ -208,10 +208,10 @@ import Testing
       // machine can delay a broadcast or two, but not eight.
       var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(2))
       configuration.clientId = "racer"
-      try await ClientHarness.withClient(old) { oldClient in
+      try await ComfyClient.withClient(old) { oldClient in
         try await oldClient.connect()
-        try await ClientHarness.withClient(configuration) { client in
-          let events = Recorder(client.events())
+        try await ComfyClient.withClient(configuration) { client in
+          let events = StreamTracker(client.events())
           try await client.connect()
           try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
           await oldClient.destroy()

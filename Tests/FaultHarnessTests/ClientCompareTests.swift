@@ -1,5 +1,6 @@
 import ChildProcess
 import FaultHarness
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -123,7 +124,7 @@ import Testing
   }
 
   @Test func portsInUseAreOneLineAndExitStatus2() async throws {
-    let (holder, port) = try listeningSocket()
+    let (holder, port) = try loopbackSocket(listeningWith: 8)
     defer { close(holder) }
     for option in ["--proxy-port", "--server-port"] {
       let (status, compare) = try await runCompare([

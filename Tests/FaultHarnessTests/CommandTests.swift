@@ -46,7 +46,7 @@ import Testing
       "DELETE", "/proxies/comfy/toxics/latency_downstream", port: apiPort)
     #expect(removed.status == 204, "\(removed.status)")
 
-    try await withClient(.fastRecovery(baseURL: proxy)) { client in
+    try await ComfyClient.withClient(.fastRecovery(baseURL: proxy)) { client in
       try await client.connect()
       let job = try await client.queue(try SampleWorkflows.textToImage())
       let result = try await withDeadline(.seconds(15)) { try await job.result() }

@@ -11,7 +11,7 @@ import Testing
       let server = try await servers.start()  // a `faultline mock` process on a free port
       let configuration = ComfyClientConfiguration.fastRecovery(
         baseURL: server.baseURL, autoReconnect: false)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         try await client.connect()
 
         try await servers.restart(port: server.port)  // SIGTERM, then a new process
@@ -27,7 +27,7 @@ import Testing
   @Test func autoReconnect() async throws {
     try await ServerManager.with { servers in
       let server = try await servers.start()
-      try await withClient(.fastRecovery(baseURL: server.baseURL)) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: server.baseURL)) { client in
         let reconnected = trackEvent(client, \.isReconnected)  // subscribe before the crash
         try await client.connect()
 
@@ -43,7 +43,7 @@ import Testing
   @Test func repeatedRestarts() async throws {
     try await ServerManager.with { servers in
       let server = try await servers.start()
-      try await withClient(.fastRecovery(baseURL: server.baseURL)) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: server.baseURL)) { client in
         let reconnected = trackEvent(client, \.isReconnected)
         try await client.connect()
 

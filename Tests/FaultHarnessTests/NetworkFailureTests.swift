@@ -25,7 +25,7 @@ import Testing
 
   @Test func promptsCompleteSlowerUnderSteadyLatencyAndJitter() async throws {
     try await TestSupport.withProxiedServer { _, _, proxies, url in
-      try await withClient(Self.patientConfiguration(url)) { client in
+      try await ComfyClient.withClient(Self.patientConfiguration(url)) { client in
         let events = trackEvents(client)
         try await client.connect()
         try await proxies.addFault(
@@ -51,7 +51,7 @@ import Testing
 
   @Test func promptsSurviveLossInRetransmitMode() async throws {
     try await TestSupport.withProxiedServer { _, _, proxies, url in
-      try await withClient(Self.patientConfiguration(url)) { client in
+      try await ComfyClient.withClient(Self.patientConfiguration(url)) { client in
         let events = trackEvents(client)
         try await client.connect()
         try await proxies.addFault(
@@ -76,7 +76,7 @@ import Testing
     try await TestSupport.withProxiedServer(clock: clock) { _, _, proxies, url in
       let configuration = ComfyClientConfiguration.fastRecovery(
         baseURL: url, pingInterval: pings ? .milliseconds(250) : nil)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = trackEvents(client)
         try await client.connect()
         try await events.wait(for: "a status broadcast") { $0.contains(where: \.isStatus) }
@@ -102,7 +102,7 @@ import Testing
   @Test func aResetInTheMiddleOfAPromptIsRepairedAndThePromptCompletes() async throws {
     let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(3)])
     try await TestSupport.withProxiedServer(options) { _, _, proxies, url in
-      try await withClient(.fastRecovery(baseURL: url)) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: url)) { client in
         let events = trackEvents(client)
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
@@ -131,7 +131,8 @@ import Testing
       // an attempt started late (a slow machine notices late) is still waiting when the blackout
       // ends and succeeds: one attempt, correctly. A 1 s timeout leaves room for at least two
       // attempts inside the blackout whenever it is noticed in under 3.5 s.
-      try await withClient(.fastRecovery(baseURL: url, connectTimeout: .seconds(1))) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: url, connectTimeout: .seconds(1))) {
+        client in
         let events = trackEvents(client)
         // The first connect is set-up, not under test: a loaded machine may need more than the
         // 1 s the reconnection attempts get, so it may try again.
@@ -160,7 +161,7 @@ import Testing
   @Test func aServerPausedWithSIGSTOPIsNoticedAndItsPromptCompletesAfterTheResume() async throws {
     let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(3)])
     try await TestSupport.withProxiedServer(options) { manager, server, _, url in
-      try await withClient(.fastRecovery(baseURL: url)) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: url)) { client in
         let events = trackEvents(client)
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
@@ -189,7 +190,7 @@ import Testing
 
   @Test func previewsLagBehindWhenTheBandwidthIsLow() async throws {
     try await TestSupport.withProxiedServer { _, _, proxies, url in
-      try await withClient(Self.patientConfiguration(url)) { client in
+      try await ComfyClient.withClient(Self.patientConfiguration(url)) { client in
         let events = trackEvents(client)
         try await client.connect()
         let rate = 40_000.0
@@ -245,7 +246,7 @@ import Testing
         baseURL: URL(string: "http://127.0.0.1:\(cleanPort)")!, pingInterval: .milliseconds(250),
         silenceTimeout: .seconds(1))
       configuration.clientId = clientId
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = trackEvents(client)
         try await client.connect()
         try await events.wait(for: "status broadcasts") { $0.filter(\.isStatus).count >= 2 }

@@ -10,7 +10,7 @@ import Testing
     try await TestSupport.withServer { manager, server in
       let configuration = ComfyClientConfiguration.fastRecovery(
         baseURL: server.baseURL, autoReconnect: false)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = trackEvents(client)
         try await client.connect()
         try await manager.restart(port: server.port, after: .milliseconds(200))
@@ -36,7 +36,7 @@ import Testing
       let configuration = ComfyClientConfiguration.fastRecovery(
         baseURL: server.baseURL, autoReconnect: false, maxAttempts: 3,
         baseDelay: .milliseconds(500), maxDelay: .seconds(2))
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = trackEvents(client)
         try await client.connect()
         try await manager.kill(port: server.port)
@@ -72,7 +72,8 @@ import Testing
     try await TestSupport.withServer { manager, server in
       let failures = Collected<Int>()
       let configuration = ComfyClientConfiguration.fastRecovery(baseURL: server.baseURL)
-      try await withClient(configuration, onReconnectionFailed: { failures.append($0) }) { client in
+      try await ComfyClient.withClient(configuration, onReconnectionFailed: { failures.append($0) })
+      { client in
         let reconnected = trackEvent(client, \.isReconnected)
         let failed = trackEvent(client, \.isReconnectionFailed)
         try await client.connect()
@@ -89,7 +90,7 @@ import Testing
   @Test func theStatesGoConnectingConnectedDisconnectedReconnectingConnected() async throws {
     try await TestSupport.withServer { manager, server in
       let configuration = ComfyClientConfiguration.fastRecovery(baseURL: server.baseURL)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let states = trackStates(client)
         try await client.connect()
         try await manager.restart(port: server.port, after: .milliseconds(300))
@@ -106,7 +107,7 @@ import Testing
     try await TestSupport.withServer { manager, server in
       let configuration = ComfyClientConfiguration.fastRecovery(
         baseURL: server.baseURL, autoReconnect: false)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         try await client.connect()
         #expect(await client.validateConnection())
         try await manager.stop(port: server.port)
@@ -122,7 +123,8 @@ import Testing
       let failures = Collected<Int>()
       let configuration = ComfyClientConfiguration.fastRecovery(
         baseURL: server.baseURL, maxAttempts: 4, maxDelay: .milliseconds(300))
-      try await withClient(configuration, onReconnectionFailed: { failures.append($0) }) { client in
+      try await ComfyClient.withClient(configuration, onReconnectionFailed: { failures.append($0) })
+      { client in
         let events = trackEvents(client)
         try await client.connect()
         try await manager.kill(port: server.port)
@@ -143,7 +145,7 @@ import Testing
   @Test func threeConsecutiveRestartCycles() async throws {
     try await TestSupport.withServer { manager, server in
       let configuration = ComfyClientConfiguration.fastRecovery(baseURL: server.baseURL)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = trackEvents(client)
         try await client.connect()
         var pids: Set<Int32> = [server.pid]
@@ -167,7 +169,7 @@ import Testing
   @Test func messagesAndPromptsWorkAfterAReconnect() async throws {
     try await TestSupport.withServer { manager, server in
       let configuration = ComfyClientConfiguration.fastRecovery(baseURL: server.baseURL)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         let events = trackEvents(client)
         try await client.connect()
         try await manager.restart(port: server.port, after: .milliseconds(200))
@@ -187,7 +189,7 @@ import Testing
     let options = TestSupport.mockOptions(slowNodes: ["KSampler": .seconds(5)])
     try await TestSupport.withServer(options) { manager, server in
       let configuration = ComfyClientConfiguration.fastRecovery(baseURL: server.baseURL)
-      try await withClient(configuration) { client in
+      try await ComfyClient.withClient(configuration) { client in
         try await client.connect()
         let job = try await SampleWorkflows.queueUntilTheSamplerRuns(on: client)
         try await manager.restart(port: server.port, stopping: .kill)

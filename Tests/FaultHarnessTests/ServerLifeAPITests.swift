@@ -1,6 +1,7 @@
 import ChildProcess
 import ComfyClient
 import FaultHarness
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -140,7 +141,7 @@ import Testing
         "POST", "/faultline/servers", port: api, json: "{\"port\": \(taken)}")
       #expect(clash.status == 409, "\(text(clash))")
       // A port some other process listens on: 500 with the server's own words.
-      let (foreign, foreignPort) = try listeningSocket()
+      let (foreign, foreignPort) = try loopbackSocket(listeningWith: 8)
       defer { close(foreign) }
       let refused = try await HTTPProbe.request(
         "POST", "/faultline/servers", port: api, json: "{\"port\": \(foreignPort)}",

@@ -102,7 +102,9 @@ import Testing
   private func answers(_ baseURL: URL, timeout: Duration = .seconds(3)) async throws -> Bool {
     var configuration = ComfyClientConfiguration.fastRecovery(baseURL: baseURL)
     configuration.requestTimeout = timeout
-    return try await withClient(configuration) { client in await client.validateConnection() }
+    return try await ComfyClient.withClient(configuration) { client in
+      await client.validateConnection()
+    }
   }
 }
 

@@ -17,7 +17,7 @@ import Testing
     // machine reads the event file; the test's own bound is that slack, not 50 ms.
     let options = TestSupport.mockOptions(slowNodes: ["8": .seconds(3)])
     try await TestSupport.withServer(options) { servers, server in
-      try await withClient(.fastRecovery(baseURL: server.baseURL)) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: server.baseURL)) { client in
         try await client.connect()
         async let killed = servers.kill(
           port: server.port, at: .nodeStarts("8"), timeout: .seconds(20))
@@ -33,7 +33,7 @@ import Testing
 
   @Test func aPauseAfterTheNthMessageFreezesTheServerRightThere() async throws {
     try await TestSupport.withServer { servers, server in
-      try await withClient(.fastRecovery(baseURL: server.baseURL)) { client in
+      try await ComfyClient.withClient(.fastRecovery(baseURL: server.baseURL)) { client in
         try await client.connect()
         let before = serverMessages(servers.eventsPath, pid: server.pid).count
         try await servers.pause(

@@ -1,4 +1,5 @@
 import ChildProcess
+import ComfyClient
 import FaultHarness
 import Foundation
 import Testing
@@ -19,7 +20,7 @@ import Testing
     let proxy = try #require(ready.string("proxy").flatMap(URL.init(string:)), "\(ready.line)")
     let server = try #require(ready.string("server").flatMap(URL.init(string:)), "\(ready.line)")
     let serverPID = try #require(ready.integer("server_pid"), "\(ready.line)")
-    try await withClient(.fastRecovery(baseURL: proxy)) { client in
+    try await ComfyClient.withClient(.fastRecovery(baseURL: proxy)) { client in
       try await client.connect()
       #expect(up.signal(SIGTERM))
       #expect(await up.waitForExit(timeout: .seconds(10)) == .exited(code: 0))

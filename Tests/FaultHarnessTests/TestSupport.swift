@@ -58,20 +58,3 @@ func isAlive(_ pid: Int) -> Bool { ProcessTable.isAlive(Int32(pid)) }
 
 /// The state letter of /proc/PID/stat, nil when there is no such process.
 func processState(_ pid: Int32) -> String? { ProcessTable.state(of: pid).map(String.init) }
-
-/// A socket of the test listening on a free port of 127.0.0.1.
-func listeningSocket() throws -> (Int32, Int) {
-  let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  var address = sockaddr_in()
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_addr.s_addr = inet_addr("127.0.0.1")
-  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-  let bound = withUnsafeMutablePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-      bind(descriptor, $0, length) == 0 && listen(descriptor, 8) == 0
-        && getsockname(descriptor, $0, &length) == 0
-    }
-  }
-  try #require(bound, "bind/listen: errno \(errno)")
-  return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
-}

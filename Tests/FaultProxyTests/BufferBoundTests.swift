@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -52,7 +53,7 @@ import Testing
       return Int(stats.receivedBytes[.upstream]! - stats.sentBytes[.upstream]!)
     }
     // The proxy fills up to its bound, then must stop there while the clients keep pushing.
-    #expect(try await waitUntil { try held() > Self.limit / 2 })
+    #expect(try await pollUntil { try held() > Self.limit / 2 })
     // One full read may cross the bound; after that each stalled direction adds one short read at most.
     let allowed = Self.limit + 64 * 1024 + Self.stalledCount * 4096
     var largest = 0
@@ -79,7 +80,7 @@ import Testing
 
     for _ in 0..<Self.stalledCount { gate.signal() }
     for sender in senders { try await sender.value }
-    #expect(await waitUntil(timeout: .seconds(30)) { received.count == Self.stalledCount })
+    #expect(await pollUntil(timeout: .seconds(30)) { received.count == Self.stalledCount })
     for id in 0..<UInt64(Self.stalledCount) {
       let bytes = received.bytes(id: id) ?? []
       #expect(bytes.count == Self.payload.count && bytes == Self.payload, "connection \(id)")

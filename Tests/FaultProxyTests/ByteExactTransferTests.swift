@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -55,7 +56,7 @@ import Testing
       }
       try await group.waitForAll()
     }
-    #expect(await waitUntil { received.count == connections })
+    #expect(await pollUntil { received.count == connections })
     for id in 0..<UInt64(connections) {
       #expect(
         received.bytes(id: id) == randomBytes(count: size, seed: id),

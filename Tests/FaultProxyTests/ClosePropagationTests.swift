@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -38,7 +39,7 @@ import Testing
     // The server's FIN reached us, but our direction is still open.
     try await blocking { try socket.send(upload) }
     socket.shutdownWrite()
-    #expect(await waitUntil { serverGot.count == 1 })
+    #expect(await pollUntil { serverGot.count == 1 })
     #expect(serverGot.bytes(id: 0) == upload)
     server.stop()
     await proxy.close()
@@ -58,9 +59,9 @@ import Testing
     let proxy = try await ProxyFixture.start(upstreamPort: server.port)
     let socket = try proxy.connect()
     try socket.send(Array("hello".utf8))
-    #expect(try await waitUntil { try proxy.engine.stats(named: "test").sentBytes[.upstream] == 5 })
+    #expect(try await pollUntil { try proxy.engine.stats(named: "test").sentBytes[.upstream] == 5 })
     socket.reset()
-    #expect(await waitUntil { outcome.count == 1 })
+    #expect(await pollUntil { outcome.count == 1 })
     #expect(outcome.bytes(id: 0) == Array("errno \(ECONNRESET)".utf8))
     server.stop()
     await proxy.close()
@@ -81,7 +82,7 @@ import Testing
 
   @Test func refusedUpstreamEndsClientConnectionQuickly() async throws {
     // A port that is bound but not listening refuses connections, and no other test can take it meanwhile.
-    let (placeholder, deadPort) = try boundButNotListening()
+    let (placeholder, deadPort) = try loopbackSocket(listeningWith: nil)
     defer { close(placeholder) }
     let proxy = try await ProxyFixture.start(upstreamPort: deadPort)
     var elapsed: [Duration] = []
@@ -99,47 +100,16 @@ import Testing
     let median = elapsed.sorted()[elapsed.count / 2]
     #expect(median < .milliseconds(100), "client connection took \(median) to end")
     #expect(try proxy.engine.stats(named: "test").upstreamConnectFailures == 5)
-    #expect(try await waitUntil { try proxy.engine.stats(named: "test").connectionsOpen == 0 })
+    #expect(try await pollUntil { try proxy.engine.stats(named: "test").connectionsOpen == 0 })
     await proxy.close()
   }
-}
-
-/// A socket bound to a free loopback port without listening: connections to it are refused.
-func boundButNotListening() throws -> (Int32, UInt16) {
-  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-  var address = sockaddr_in()
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_addr.s_addr = inet_addr("127.0.0.1")
-  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-  let bound = withUnsafeMutablePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-      bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-    }
-  }
-  guard bound else {
-    close(fd)
-    throw SocketError.failed("bind", errno)
-  }
-  return (fd, UInt16(bigEndian: address.sin_port))
 }
 
 /// An upstream that never answers: its accept queue is full, so the kernel drops further SYNs.
 @Suite struct UpstreamTimeoutTests {
   @Test func silentUpstreamEndsTheClientAfterTheConnectTimeout() async throws {
-    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+    let (listener, port) = try loopbackSocket(listeningWith: 0)
     defer { close(listener) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let listening = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(listener, $0, length) == 0 && listen(listener, 0) == 0
-          && getsockname(listener, $0, &length) == 0
-      }
-    }
-    try #require(listening)
-    let port = UInt16(bigEndian: address.sin_port)
     // A backlog of 0 holds one connection; it is never accepted, so the proxy's connect gets no answer.
     let filler = try BlockingSocket.connect(port: port)
     defer { filler.close() }

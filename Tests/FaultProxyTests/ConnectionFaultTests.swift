@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -44,7 +45,7 @@ import Testing
     try await proxy.engine.setFaults(
       [FaultSpec(name: "cable", kind: HalfOpenFault())], forProxy: "test")
     try await blocking { try socket.send(Array("held".utf8)) }
-    #expect(try await waitUntil { try proxy.engine.stats(named: "test").faultActions > 0 })
+    #expect(try await pollUntil { try proxy.engine.stats(named: "test").faultActions > 0 })
     // Held, not delivered: nothing comes back while the fault is on.
     socket.setTimeout(seconds: 1)
     #expect(try await blocking { socket.nextReadOutcome() } == .failed(EAGAIN))
@@ -69,7 +70,7 @@ import Testing
     _ = try await roundTrip(socket, Array("hello".utf8))
     try await proxy.engine.setFaults(
       [FaultSpec(name: "nat", kind: HalfOpenFault(side: .upstream))], forProxy: "test")
-    #expect(await waitUntil { serverSawEOF.count == 1 }, "the server should see the connection end")
+    #expect(await pollUntil { serverSawEOF.count == 1 }, "the server should see the connection end")
     socket.setTimeout(seconds: 1)
     let outcome = try await blocking { socket.nextReadOutcome() }
     #expect(outcome == .failed(EAGAIN), "the client must not notice anything, got \(outcome)")
@@ -91,7 +92,7 @@ import Testing
     // ...and can still send to the server.
     try await blocking { try socket.send(Array("still here".utf8)) }
     socket.shutdownWrite()
-    #expect(await waitUntil { serverGot.count == 1 })
+    #expect(await pollUntil { serverGot.count == 1 })
     #expect(serverGot.bytes(id: 0) == Array("still here".utf8))
     socket.close()
     server.stop()

@@ -1,5 +1,6 @@
 import ChildProcess
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -30,7 +31,7 @@ import Testing
     let warm = try BlockingSocket.connect(port: port)
     _ = try await roundTrip(warm, [1])
     warm.close()
-    #expect(await waitUntil { descriptors() > 0 })
+    #expect(await pollUntil { descriptors() > 0 })
     let baseline = descriptors()
 
     // Far more connections than the proxy has descriptors for: each one it serves takes two.
@@ -54,7 +55,7 @@ import Testing
     #expect(descriptors() <= Self.descriptorLimit)
     for socket in served { socket.close() }
     #expect(
-      await waitUntil(timeout: .seconds(15)) { descriptors() <= baseline },
+      await pollUntil(timeout: .seconds(15)) { descriptors() <= baseline },
       "proxy holds \(descriptors()) descriptors, \(baseline) before the flood")
 
     // The same listener takes new connections again, and carries bytes intact.

@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Testing
 

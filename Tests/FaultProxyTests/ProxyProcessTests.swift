@@ -1,5 +1,7 @@
 import ChildProcess
+import FaultHarness
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -9,14 +11,14 @@ import Testing
   @Test func readyLineTrafficAndCleanExitOnSIGTERM() async throws {
     let server = try makeEchoServer()
     defer { server.stop() }
-    let proxy = try await SpawnedProxy.start(upstreamPort: server.port)
-    let socket = try BlockingSocket.connect(port: proxy.port)
+    let proxy = try await SpawnedProxy.start(upstreamPort: Int(server.port))
+    let socket = try BlockingSocket.connect(port: UInt16(proxy.port))
     let message = randomBytes(count: 200_000, seed: 3)
     try await blocking { try socket.send(message) }
     #expect(try await blocking { try socket.receive(exactly: message.count) } == message)
-    #expect(proxy.child.signal(SIGTERM))
-    let status = await proxy.child.waitForExit(timeout: .seconds(10))
-    #expect(status == .exited(code: 0), "stderr: \(proxy.child.standardError)")
+    #expect(proxy.process.signal(SIGTERM))
+    let status = await proxy.process.waitForExit(timeout: .seconds(10))
+    #expect(status == .exited(code: 0), "stderr: \(proxy.process.standardError)")
     // The proxy closed our connection on its way out.
     #expect(try await blocking { try socket.receiveAll() }.isEmpty)
     socket.close()
@@ -25,17 +27,17 @@ import Testing
   @Test func descriptorsReturnToBaselineAfterTwoThousandConnections() async throws {
     let server = try makeEchoServer()
     defer { server.stop() }
-    let proxy = try await SpawnedProxy.start(upstreamPort: server.port)
+    let proxy = try await SpawnedProxy.start(upstreamPort: Int(server.port))
     // One connection first, so lazily created descriptors (buffers, timers) exist before the baseline.
-    let warm = try BlockingSocket.connect(port: proxy.port)
+    let warm = try BlockingSocket.connect(port: UInt16(proxy.port))
     _ = try await roundTrip(warm, [1])
     warm.close()
-    #expect(await waitUntil { proxy.openDescriptors > 0 })
+    #expect(await pollUntil { (ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1) > 0 })
     try await Task.sleep(for: .milliseconds(200))
-    let baseline = proxy.openDescriptors
+    let baseline = (ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1)
     try await blocking {
       for index in 0..<2000 {
-        let socket = try BlockingSocket.connect(port: proxy.port)
+        let socket = try BlockingSocket.connect(port: UInt16(proxy.port))
         if index % 2 == 0 {
           try socket.send([UInt8(truncatingIfNeeded: index)])
           _ = try socket.receive(exactly: 1)
@@ -46,8 +48,11 @@ import Testing
       }
     }
     #expect(
-      await waitUntil(timeout: .seconds(15)) { proxy.openDescriptors <= baseline },
-      "proxy holds \(proxy.openDescriptors) descriptors, \(baseline) before the 2,000 connections")
+      await pollUntil(timeout: .seconds(15)) {
+        (ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1) <= baseline
+      },
+      "proxy holds \((ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1)) descriptors, \(baseline) before the 2,000 connections"
+    )
     #expect(await proxy.stop() == .exited(code: 0))
   }
 
@@ -61,21 +66,23 @@ import Testing
       while (try? socket.send(block)) != nil { written.add(block.count) }
     }
     defer { server.stop() }
-    let proxy = try await SpawnedProxy.start(upstreamPort: server.port)
-    let before = proxy.residentBytes
+    let proxy = try await SpawnedProxy.start(upstreamPort: Int(server.port))
+    let before = (ProcessTable.residentBytes(of: proxy.process.pid) ?? -1)
     var sockets: [BlockingSocket] = []
-    for _ in 0..<connections { sockets.append(try BlockingSocket.connect(port: proxy.port)) }
+    for _ in 0..<connections {
+      sockets.append(try BlockingSocket.connect(port: UInt16(proxy.port)))
+    }
     // Wait until the flood stalls: no progress for half a second.
     var last = -1
     #expect(
-      await waitUntil(timeout: .seconds(30)) {
+      await pollUntil(timeout: .seconds(30)) {
         let now = written.total
         defer { last = now }
         if now == last { return true }
         try? await Task.sleep(for: .milliseconds(500))
         return false
       })
-    let growth = proxy.residentBytes - before
+    let growth = (ProcessTable.residentBytes(of: proxy.process.pid) ?? -1) - before
     #expect(written.total > 1 << 20, "the server should have pushed data before stalling")
     #expect(
       growth < connections * (4 << 20),

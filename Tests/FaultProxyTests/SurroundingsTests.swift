@@ -1,5 +1,7 @@
 import ChildProcess
+import FaultHarness
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -9,12 +11,12 @@ import Testing
 @Suite struct SurroundingsTests {
   /// The proxy's descriptors once one connection has come and gone, so lazily opened ones count.
   static func warmBaseline(_ proxy: SpawnedProxy) async throws -> Int {
-    let warm = try BlockingSocket.connect(port: proxy.port)
+    let warm = try BlockingSocket.connect(port: UInt16(proxy.port))
     _ = try await roundTrip(warm, [1])
     warm.close()
-    #expect(await waitUntil { proxy.openDescriptors > 0 })
+    #expect(await pollUntil { (ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1) > 0 })
     try await Task.sleep(for: .milliseconds(200))
-    return proxy.openDescriptors
+    return (ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1)
   }
 
   @Test func anUpstreamNameThatDoesNotResolveIsRefusedAtStartNamingIt() async throws {
@@ -63,9 +65,9 @@ import Testing
       socket.reset()
     }
     defer { server.stop() }
-    let proxy = try await SpawnedProxy.start(upstreamPort: server.port)
+    let proxy = try await SpawnedProxy.start(upstreamPort: Int(server.port))
     let baseline = try await Self.warmBaseline(proxy)
-    let client = try BlockingSocket.connect(port: proxy.port)
+    let client = try BlockingSocket.connect(port: UInt16(proxy.port))
     try client.send([0, 1, 2, 3])
     let (received, end) = try await blocking { () -> ([UInt8], ReadOutcome) in
       var received: [UInt8] = []
@@ -85,9 +87,12 @@ import Testing
     #expect(end == .endOfStream || end == .failed(ECONNRESET), "\(end)")
     client.close()
     #expect(
-      await waitUntil(timeout: .seconds(15)) { proxy.openDescriptors <= baseline },
-      "proxy holds \(proxy.openDescriptors) descriptors, \(baseline) before")
-    let next = try BlockingSocket.connect(port: proxy.port)
+      await pollUntil(timeout: .seconds(15)) {
+        (ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1) <= baseline
+      },
+      "proxy holds \((ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1)) descriptors, \(baseline) before"
+    )
+    let next = try BlockingSocket.connect(port: UInt16(proxy.port))
     _ = try await roundTrip(next, [1] + randomBytes(count: 50_000, seed: 42))
     next.close()
     #expect(await proxy.stop() == .exited(code: 0))
@@ -118,9 +123,9 @@ import Testing
       gate.signal()
       server.stop()
     }
-    let proxy = try await SpawnedProxy.start(upstreamPort: server.port)
+    let proxy = try await SpawnedProxy.start(upstreamPort: Int(server.port))
     let baseline = try await Self.warmBaseline(proxy)
-    let client = try BlockingSocket.connect(port: proxy.port)
+    let client = try BlockingSocket.connect(port: UInt16(proxy.port))
     client.setTimeout(seconds: 2)
     // More than the kernel buffers and the proxy's high-water mark take: the send blocks (times out)
     // with bytes queued inside the proxy.
@@ -128,15 +133,18 @@ import Testing
     _ = try? await blocking { try client.send(upload) }
     client.reset()
     gate.signal()
-    #expect(await waitUntil(timeout: .seconds(15)) { outcome.count == 1 })
+    #expect(await pollUntil(timeout: .seconds(15)) { outcome.count == 1 })
     // The upstream side ends rather than hanging. A reset sent while the proxy's receive window was
     // full reaches the proxy (Linux) as an end of stream, so the server sees EOF (seen in every run
     // here); a reset while the window is open arrives as a reset (ClosePropagationTests).
     let seen = String(decoding: outcome.bytes(id: 0) ?? [], as: UTF8.self)
     #expect(seen == "errno \(ECONNRESET)" || seen == "eof", "the server saw \(seen)")
     #expect(
-      await waitUntil(timeout: .seconds(15)) { proxy.openDescriptors <= baseline },
-      "proxy holds \(proxy.openDescriptors) descriptors, \(baseline) before")
+      await pollUntil(timeout: .seconds(15)) {
+        (ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1) <= baseline
+      },
+      "proxy holds \((ProcessTable.openDescriptors(of: proxy.process.pid) ?? -1)) descriptors, \(baseline) before"
+    )
     #expect(await proxy.stop() == .exited(code: 0))
   }
 }

@@ -1,4 +1,5 @@
 import FaultlineLocking
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -95,24 +96,17 @@ import Testing
         }
       }
     }
-    try #require(await waitUntil { roundTrips.withLock { $0 } >= 10 })
+    try #require(await pollUntil { roundTrips.withLock { $0 } >= 10 })
     // The timeline starts on the home loop, which then stays busy until 1.5 s past the edge: only
     // the reads themselves can bring the phase to the other loop in time.
     let state = try proxy.engine.state(named: "test")
     let startedAt = Locked<UInt64>(0)
     proxy.engine.home(of: state).execute { worker in
-      let start = MonotonicClock.now()
-      let generation = state.updatePlan { plan -> UInt64 in
-        plan.timeline = profile.timeline
-        plan.timelineStart = start
-        plan.generation &+= 1
-        return plan.generation
-      }
-      worker.startTimeline(of: state, generation: generation)
+      let start = ProxyEngine.startProfile(profile, of: state, on: worker)
       startedAt.withLock { $0 = start }
       while MonotonicClock.now() < start &+ 3_000_000_000 { usleep(1000) }
     }
-    try #require(await waitUntil { startedAt.withLock { $0 } != 0 })
+    try #require(await pollUntil { startedAt.withLock { $0 } != 0 })
     let edge = startedAt.withLock { $0 } &+ 1_500_000_000
     let blockEnd = edge &+ 1_500_000_000
     stopAt.withLock { $0 = blockEnd &+ 300_000_000 }

@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -37,7 +38,7 @@ import Testing
     proxy.engine.eventLog.isEnabled = true
     let socket = try proxy.connect()
     // The greeting is inside the latency fault before the client uses up its allowance.
-    #expect(await waitUntil { proxy.engine.eventLog.events().contains { $0.action == "delay" } })
+    #expect(await pollUntil { proxy.engine.eventLog.events().contains { $0.action == "delay" } })
     try await blocking { try socket.send(Array(repeating: 0x41, count: 100)) }
     #expect(try await blocking { try socket.receiveAll() } == greeting)
     socket.close()
@@ -135,7 +136,7 @@ import Testing
     let socket = try proxy.connect()
     // An idle connection older than the timeout is left alone: the clock has not started.
     #expect(
-      try await waitUntil(timeout: .seconds(5)) {
+      try await pollUntil(timeout: .seconds(5)) {
         try await proxy.engine.connections(named: "test").first.map { $0.age > 300_000_000 }
           ?? false
       })

@@ -102,7 +102,7 @@ import Testing
     let run = await FuzzRun.run(corpus: try FuzzRun.corpus("prompt"), dictionary: dictionary) {
       input -> (accepted: Bool, problem: String?) in
       let started = ContinuousClock.now
-      guard let body = try? MockComfy.JSONValue.parse(input) else {
+      guard let body = try? JSONValue.parse(input) else {
         return (false, Self.slow(since: started))
       }
       // The route takes `prompt` from the request; a bare graph is tried as one too.

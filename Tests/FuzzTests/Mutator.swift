@@ -1,3 +1,4 @@
+import FaultProxy
 import Foundation
 
 /// Mutated inputs from a corpus, in the manner of libFuzzer's default mutators (bit flips, random bytes,
@@ -7,22 +8,18 @@ struct Mutator {
   let corpus: [[UInt8]]
   let dictionary: [[UInt8]]
   let maximumLength: Int
-  private var state: UInt64
+  private var generator: SplitMix64
 
   init(corpus: [[UInt8]], dictionary: [String], seed: UInt64, maximumLength: Int = 16 * 1024) {
     self.corpus = corpus.isEmpty ? [[]] : corpus
     self.dictionary = dictionary.map { Array($0.utf8) }
     self.maximumLength = maximumLength
-    state = seed
+    generator = SplitMix64(state: seed)
   }
 
-  /// A random number below `bound` (SplitMix64).
+  /// A random number below `bound`.
   mutating func below(_ bound: Int) -> Int {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
+    Int(generator.next() % UInt64(max(bound, 1)))
   }
 
   /// The next input: a corpus entry with one to five mutations.

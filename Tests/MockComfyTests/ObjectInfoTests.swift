@@ -40,7 +40,7 @@ struct ObjectInfoTests {
   }()
 
   static func catalog() throws -> NodeCatalog {
-    try NodeCatalog(objectInfo: Array(dump.text.utf8), source: "test.json")
+    try NodeCatalog(objectInfo: Array(dump.pythonJSONText.utf8), source: "test.json")
   }
 
   @Test("a malformed dump is refused naming the file, class and field")
@@ -93,11 +93,11 @@ struct ObjectInfoTests {
     #expect(refused.standardError.contains("\(bad.path): class Broken, field input.required.x"))
 
     let good = folder.appendingPathComponent("good.json")
-    try Data(Self.dump.text.utf8).write(to: good)
+    try Data(Self.dump.pythonJSONText.utf8).write(to: good)
     try await withMockProcess(arguments: ["--node-time", "5ms", "--object-info", good.path]) {
       _, port in
       let info = try await HTTP.get("http://127.0.0.1:\(port)/object_info").json
-      #expect(info?.objectValue?.keys == ["EmptyImage", "FancyFilter", "MaskOrImageSink"])
+      #expect(info?.orderedObject?.keys == ["EmptyImage", "FancyFilter", "MaskOrImageSink"])
       #expect(info?["FancyFilter"] == Self.dump["FancyFilter"], "served as loaded")
       let unknown = try await HTTP.post(
         "http://127.0.0.1:\(port)/prompt",
@@ -139,7 +139,7 @@ struct ObjectInfoTests {
           }
         }
       case .failure(.refused(_, let nodeErrors)):
-        return (nodeErrors.objectValue?.members ?? []).reduce(into: [:]) { result, member in
+        return (nodeErrors.orderedObject?.members ?? []).reduce(into: [:]) { result, member in
           result[member.key] = member.value["errors"]?.arrayValue?.compactMap {
             $0["type"]?.stringValue
           }
@@ -161,7 +161,7 @@ struct ObjectInfoTests {
     #expect(reasons(Self.graph(sinkInput: [2, 0])) == ["3": ["exception_during_validation"]])
 
     // A link to a missing node below the output is reported on the node it points from's target.
-    var inner = Self.graph().objectValue!
+    var inner = Self.graph().orderedObject!
     inner["2"] = [
       "class_type": "FancyFilter",
       "inputs": ["image": ["9", 0], "strength": 1, "mode": "soft"],
@@ -170,7 +170,7 @@ struct ObjectInfoTests {
 
     // A cycle: Python's recursion ends in a RecursionError, whose reason the node's own (empty)
     // result then overwrites, as in the real validate_inputs; the prompt is refused all the same.
-    var cycle = Self.graph().objectValue!
+    var cycle = Self.graph().orderedObject!
     cycle["2"] = [
       "class_type": "FancyFilter",
       "inputs": ["image": ["1", 0], "strength": 1, "mode": "soft", "anything": ["2", 1]],
@@ -181,7 +181,7 @@ struct ObjectInfoTests {
     }
     #expect(cycleError["type"] == "prompt_outputs_failed_validation")
 
-    var badMode = Self.graph().objectValue!
+    var badMode = Self.graph().orderedObject!
     badMode["2"] = [
       "class_type": "FancyFilter", "inputs": ["image": ["1", 0], "strength": 1, "mode": "x"],
     ]
@@ -202,7 +202,8 @@ struct ObjectInfoTests {
       let socket = try await TestSocket.connect(port: port, clientID: "c")
       let reply = try await HTTP.post(
         "http://127.0.0.1:\(port)/prompt", json: ["prompt": Self.graph(), "client_id": "c"])
-      let id = try #require(reply.json?["prompt_id"]?.stringValue, "\(reply.json?.text ?? "")")
+      let id = try #require(
+        reply.json?["prompt_id"]?.stringValue, "\(reply.json?.pythonJSONText ?? "")")
       #expect(await socket.waitForDone(promptID: id))
       let history = try await HTTP.get("http://127.0.0.1:\(port)/history/\(id)").json
       let images = history?[id]?["outputs"]?["3"]?["images"]?.arrayValue ?? []

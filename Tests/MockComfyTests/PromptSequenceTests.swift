@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import MockComfy
 import Testing
@@ -165,10 +166,10 @@ struct PromptSequenceTests {
       }
       #expect(starts == [firstID, secondID])
       let history = try #require(
-        try await HTTP.get("http://127.0.0.1:\(port)/history").json?.objectValue)
+        try await HTTP.get("http://127.0.0.1:\(port)/history").json?.orderedObject)
       #expect(history.keys == [firstID, secondID])
       #expect(
-        try await HTTP.get("http://127.0.0.1:\(port)/history?max_items=1").json?.objectValue?.keys
+        try await HTTP.get("http://127.0.0.1:\(port)/history?max_items=1").json?.orderedObject?.keys
           == [secondID])
     }
   }
@@ -304,7 +305,7 @@ struct PromptSequenceTests {
     let end = await socket.waitForEnd()
     #expect(end??.closeCode == .goingAway)
     // A client reconnecting at once must not be let in by the server that is going away.
-    #expect(!acceptsTCPConnection(port: port))
+    #expect((try? BlockingSocket.connect(port: UInt16(port))) == nil)
     await stopping.value
     await socket.shutdown()
   }
@@ -443,7 +444,7 @@ struct ImageToImageTests {
       let reply = try await HTTP.post(
         "http://127.0.0.1:\(port)/api/prompt", json: ["prompt": graph, "client_id": "i2i"])
       let promptID = try #require(
-        reply.json?["prompt_id"]?.stringValue, "\(reply.json?.text ?? "")")
+        reply.json?["prompt_id"]?.stringValue, "\(reply.json?.pythonJSONText ?? "")")
       #expect(await client.waitForDone(promptID: promptID))
       let image = try #require(
         try await HTTP.get("http://127.0.0.1:\(port)/api/history/\(promptID)").json?[promptID]?[
@@ -459,7 +460,7 @@ struct ImageToImageTests {
         try await HTTP.get("http://127.0.0.1:\(port)/view?filename=\(filename)&type=output").status
           == 404)
 
-      var wrongLink = graph.objectValue!
+      var wrongLink = graph.orderedObject!
       wrongLink["6"] = [
         "class_type": "VAEDecode", "inputs": ["samples": ["1", 0], "vae": ["2", 2]],
       ]

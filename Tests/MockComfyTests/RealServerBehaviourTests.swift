@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -30,7 +31,8 @@ struct RealServerBehaviourTests {
   static func run(_ prompt: JSONValue, port: Int, socket: TestSocket) async throws -> String {
     let reply = try await HTTP.post(
       "http://127.0.0.1:\(port)/prompt", json: ["prompt": prompt, "client_id": "c"])
-    let id = try #require(reply.json?["prompt_id"]?.stringValue, "\(reply.json?.text ?? "")")
+    let id = try #require(
+      reply.json?["prompt_id"]?.stringValue, "\(reply.json?.pythonJSONText ?? "")")
     try #require(await socket.waitForDone(promptID: id))
     return id
   }
@@ -163,7 +165,7 @@ struct RealServerBehaviourTests {
       #expect(await socket.waitForDone(promptID: id))
       let entry = try await HTTP.get("http://127.0.0.1:\(port)/history/\(id)").json?[id]
       #expect(entry?["prompt"]?.arrayValue?[4] == ["2"], "only the valid output is executed")
-      #expect(entry?["outputs"]?.objectValue?.keys == ["2"])
+      #expect(entry?["outputs"]?.orderedObject?.keys == ["2"])
     }
   }
 
@@ -235,15 +237,15 @@ struct RealServerBehaviourTests {
       #expect(String(decoding: posted.body, as: UTF8.self) == "405: Method Not Allowed")
       let sampler = try await HTTP.get("http://127.0.0.1:\(port)/object_info/KSampler")
       let seed = sampler.json?["KSampler"]?["input"]?["required"]?["seed"]
-      #expect(seed?.arrayValue?[1]["max"]?.text == "18446744073709551615")
+      #expect(seed?.arrayValue?[1]["max"]?.pythonJSONText == "18446744073709551615")
       let samplers =
         sampler.json?["KSampler"]?["input"]?["required"]?["sampler_name"]?
         .arrayValue?.first?.arrayValue ?? []
       #expect(samplers.count > 20 && samplers.contains("euler"))
       // A long list is named by its length in the error, not echoed.
-      var workflow = defaultWorkflow().objectValue!
-      var sampler3 = workflow["3"]!.objectValue!
-      var inputs = sampler3["inputs"]!.objectValue!
+      var workflow = defaultWorkflow().orderedObject!
+      var sampler3 = workflow["3"]!.orderedObject!
+      var inputs = sampler3["inputs"]!.orderedObject!
       inputs["sampler_name"] = "nope"
       sampler3["inputs"] = .object(inputs)
       workflow["3"] = .object(sampler3)

@@ -61,7 +61,7 @@ struct RouteTests {
           "latent_image", "denoise",
         ])
       let one = try await HTTP.get("http://127.0.0.1:\(port)/api/object_info/KSampler").json
-      #expect(one?.objectValue?.keys == ["KSampler"])
+      #expect(one?.orderedObject?.keys == ["KSampler"])
       #expect(try await HTTP.get("http://127.0.0.1:\(port)/object_info/NoSuchNode").json == [:])
     }
   }
@@ -94,7 +94,7 @@ struct RouteTests {
       #expect(noOutputs.status == 400)
       #expect(noOutputs.json?["error"]?["type"] == "prompt_no_outputs")
 
-      var unknown = defaultWorkflow().objectValue!
+      var unknown = defaultWorkflow().orderedObject!
       unknown["10"] = ["class_type": "NoSuchNode", "inputs": [:]]
       let unknownReply = try await HTTP.post(url, json: ["prompt": .object(unknown)])
       #expect(unknownReply.status == 400)
@@ -105,7 +105,7 @@ struct RouteTests {
           == "Cannot execute because node NoSuchNode does not exist.")
       #expect(unknownReply.json?["error"]?["details"] == "Node ID '#10'")
 
-      var missingInput = defaultWorkflow().objectValue!
+      var missingInput = defaultWorkflow().orderedObject!
       missingInput["8"] = ["class_type": "VAEDecode", "inputs": ["vae": ["4", 2]]]
       let failed = try await HTTP.post(url, json: ["prompt": .object(missingInput)])
       #expect(failed.status == 400)
@@ -116,11 +116,11 @@ struct RouteTests {
       #expect(nodeError["errors"]?.arrayValue?.first?["type"] == "required_input_missing")
       #expect(nodeError["errors"]?.arrayValue?.first?["extra_info"]?["input_name"] == "samples")
 
-      var badSampler = defaultWorkflow().objectValue!
+      var badSampler = defaultWorkflow().orderedObject!
       badSampler["3"] = .object(
         {
-          var node = badSampler["3"]!.objectValue!
-          var inputs = node["inputs"]!.objectValue!
+          var node = badSampler["3"]!.orderedObject!
+          var inputs = node["inputs"]!.orderedObject!
           inputs["sampler_name"] = "no_such_sampler"
           node["inputs"] = .object(inputs)
           return node

@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultlineTestSupport
 import Foundation
 import MockComfy
 import Testing

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ struct CommandLineTests {
     .timeLimit(.minutes(1)))
   func apiAndConfig() async throws {
     let binary = try RepositoryPaths.faultline()
-    let echo = try EchoServer()
+    let echo = try makeEchoServer()
     defer { echo.stop() }
     let config = FileManager.default.temporaryDirectory.appendingPathComponent(
       "faultline-config-\(UUID()).json")
@@ -27,8 +28,8 @@ struct CommandLineTests {
     let client = HTTPTestClient(port: apiPort)
     let proxy = try await client.get("/proxies/from-config").object()
     let listen = try #require(proxy["listen"] as? String)
-    let socket = try TCPSocket.connect(
-      port: try #require(Int(listen.split(separator: ":").last ?? "")))
+    let socket = try BlockingSocket.connect(
+      port: try #require(UInt16(listen.split(separator: ":").last ?? "")))
     defer { socket.close() }
     _ = try echoRoundTrip(socket)
     let result = try await child.finish(terminate: true, timeout: 10)

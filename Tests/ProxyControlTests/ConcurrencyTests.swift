@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -12,14 +13,13 @@ struct ConcurrencyTests {
       async let traffic: [Bool] = withThrowingTaskGroup(of: Bool.self) { group in
         for seed in 0..<connectionCount {
           group.addTask {
-            try await TCPSocket.offload {
-              let socket = try TCPSocket.connect(port: port, timeout: 20)
+            try await blocking {
+              let socket = try BlockingSocket.connect(port: UInt16(port))
               defer { socket.close() }
-              let payload = Data(
-                (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) })
-              var echoed = Data()
+              let payload = (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) }
+              var echoed: [UInt8] = []
               for offset in stride(from: 0, to: payloadSize, by: 16 * 1024) {
-                try socket.send(payload[offset..<min(offset + 16 * 1024, payloadSize)])
+                try socket.send(Array(payload[offset..<min(offset + 16 * 1024, payloadSize)]))
                 echoed += try socket.receive(exactly: min(16 * 1024, payloadSize - offset))
               }
               return echoed == payload
@@ -104,8 +104,8 @@ struct ConcurrencyTests {
       if final.status == 200 {
         let listen = try #require(try final.object()["listen"] as? String)
         let port = try #require(Int(listen.split(separator: ":").last ?? ""))
-        _ = try await TCPSocket.offload {
-          let socket = try TCPSocket.connect(port: port)
+        _ = try await blocking {
+          let socket = try BlockingSocket.connect(port: UInt16(port))
           defer { socket.close() }
           return try echoRoundTrip(socket)
         }

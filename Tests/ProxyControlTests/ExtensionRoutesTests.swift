@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -84,7 +85,7 @@ struct ExtensionRoutesTests {
       _ = try await fixture.client.post(
         "/proxies/ev/toxics",
         json: ["type": "latency", "name": "lag", "attributes": ["latency": 1]])
-      let socket = try TCPSocket.connect(port: port)
+      let socket = try BlockingSocket.connect(port: UInt16(port))
       defer { socket.close() }
       _ = try echoRoundTrip(socket)
       var events: [[String: Any]] = []

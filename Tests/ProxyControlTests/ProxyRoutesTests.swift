@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -19,7 +20,7 @@ struct ProxyRoutesTests {
       let listen = try #require(proxy["listen"] as? String)
       #expect(listen.hasPrefix("127.0.0.1:") && listen != "127.0.0.1:0")
       let port = try #require(Int(listen.split(separator: ":")[1]))
-      let socket = try TCPSocket.connect(port: port)
+      let socket = try BlockingSocket.connect(port: UInt16(port))
       defer { socket.close() }
       _ = try echoRoundTrip(socket)
     }
@@ -101,20 +102,20 @@ struct ProxyRoutesTests {
   func disableAndEnable() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("db")
-      let open = try TCPSocket.connect(port: port)
+      let open = try BlockingSocket.connect(port: UInt16(port))
       defer { open.close() }
       _ = try echoRoundTrip(open)
       let disabled = try await fixture.client.post("/proxies/db", json: ["enabled": false])
       #expect(disabled.status == 200)
       #expect(try disabled.object()["enabled"] as? Bool == false)
       #expect(try open.receive().isEmpty, "the open connection is closed")
-      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) {
-        try TCPSocket.connect(port: port).close()
+      #expect(throws: SocketError.failed("connect", ECONNREFUSED)) {
+        try BlockingSocket.connect(port: UInt16(port)).close()
       }
       let enabled = try await fixture.client.patch("/proxies/db", json: ["enabled": true])
       #expect(try enabled.object()["enabled"] as? Bool == true)
       #expect(try enabled.object()["listen"] as? String == "127.0.0.1:\(port)")
-      let again = try TCPSocket.connect(port: port)
+      let again = try BlockingSocket.connect(port: UInt16(port))
       defer { again.close() }
       _ = try echoRoundTrip(again)
     }
@@ -148,8 +149,8 @@ struct ProxyRoutesTests {
       let deleted = try await fixture.client.delete("/proxies/gone")
       #expect(deleted.status == 204)
       #expect(deleted.body.isEmpty)
-      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) {
-        try TCPSocket.connect(port: port).close()
+      #expect(throws: SocketError.failed("connect", ECONNREFUSED)) {
+        try BlockingSocket.connect(port: UInt16(port)).close()
       }
       let again = try await fixture.client.delete("/proxies/gone")
       #expect(again.status == 404)

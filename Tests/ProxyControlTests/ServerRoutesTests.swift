@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -28,7 +29,7 @@ struct ServerRoutesTests {
         #expect(proxy["enabled"] as? Bool == true)
         #expect((proxy["toxics"] as? [Any])?.isEmpty == true)
       }
-      let socket = try TCPSocket.connect(port: port)
+      let socket = try BlockingSocket.connect(port: UInt16(port))
       defer { socket.close() }
       _ = try echoRoundTrip(socket)
     }
@@ -117,9 +118,9 @@ struct ServerRoutesTests {
   func metrics() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("m")
-      let socket = try TCPSocket.connect(port: port)
+      let socket = try BlockingSocket.connect(port: UInt16(port))
       defer { socket.close() }
-      _ = try echoRoundTrip(socket, payload: Data(repeating: 7, count: 1000))
+      _ = try echoRoundTrip(socket, [UInt8](repeating: 7, count: 1000))
       let labels = "listener=\"127.0.0.1:\(port)\",proxy=\"m\",upstream=\"\(fixture.upstream)\""
       let expected = [
         "toxiproxy_proxy_received_bytes_total{direction=\"upstream\",\(labels)} 1000",

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -8,13 +9,13 @@ struct ToxicBehaviourTests {
   func resetPeer() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("rp")
-      let socket = try await TCPSocket.offload { try TCPSocket.connect(port: port) }
+      let socket = try await blocking { try BlockingSocket.connect(port: UInt16(port)) }
       defer { socket.close() }
-      _ = try await TCPSocket.offload { try echoRoundTrip(socket) }
+      _ = try await blocking { try echoRoundTrip(socket) }
       _ = try await fixture.client.post("/proxies/rp/toxics", json: ["type": "reset_peer"])
-      let outcome = try await TCPSocket.offload { () -> Result<Data, TestSocketError> in
-        try socket.send(Data([1]))
-        do { return .success(try socket.receive()) } catch let error as TestSocketError {
+      let outcome = try await blocking { () -> Result<[UInt8], SocketError> in
+        try socket.send([1])
+        do { return .success(try socket.receive()) } catch let error as SocketError {
           return .failure(error)
         }
       }
@@ -28,13 +29,13 @@ struct ToxicBehaviourTests {
       let port = try await fixture.createProxy("ld")
       _ = try await fixture.client.post(
         "/proxies/ld/toxics", json: ["type": "limit_data", "attributes": ["bytes": 10]])
-      let received = try await TCPSocket.offload { () -> Data in
-        let socket = try TCPSocket.connect(port: port)
+      let received = try await blocking { () -> [UInt8] in
+        let socket = try BlockingSocket.connect(port: UInt16(port))
         defer { socket.close() }
-        try socket.send(Data(repeating: 9, count: 100))
+        try socket.send([UInt8](repeating: 9, count: 100))
         return try socket.receiveAll()
       }
-      #expect(received == Data(repeating: 9, count: 10))
+      #expect(received == [UInt8](repeating: 9, count: 10))
     }
   }
 
@@ -44,14 +45,14 @@ struct ToxicBehaviourTests {
       let port = try await fixture.createProxy("bw")
       _ = try await fixture.client.post(
         "/proxies/bw/toxics", json: ["type": "bandwidth", "attributes": ["rate": 100]])
-      let seconds = try await TCPSocket.offload { () -> Double in
-        let socket = try TCPSocket.connect(port: port)
+      let elapsed = try await blocking { () -> Duration in
+        let socket = try BlockingSocket.connect(port: UInt16(port))
         defer { socket.close() }
-        return try echoRoundTrip(socket, payload: Data(repeating: 3, count: 50_000))
+        return try echoRoundTrip(socket, [UInt8](repeating: 3, count: 50_000))
       }
       // 50 KB at 100 KB/s takes about half a second (the first bucket may let a little through at once).
-      #expect(seconds > 0.35, "50 KB at 100 KB/s took \(seconds) s")
-      #expect(seconds < 5, "50 KB at 100 KB/s took \(seconds) s")
+      #expect(elapsed > .milliseconds(350), "50 KB at 100 KB/s took \(elapsed)")
+      #expect(elapsed < .seconds(5), "50 KB at 100 KB/s took \(elapsed)")
     }
   }
 
@@ -62,13 +63,14 @@ struct ToxicBehaviourTests {
       _ = try await fixture.client.post(
         "/proxies/tz/toxics",
         json: ["type": "latency", "toxicity": 0, "attributes": ["latency": 3000]])
-      let seconds = try await TCPSocket.offload { () -> Double in
-        let socket = try TCPSocket.connect(port: port)
+      let elapsed = try await blocking { () -> Duration in
+        let socket = try BlockingSocket.connect(port: UInt16(port))
         defer { socket.close() }
         return try echoRoundTrip(socket)
       }
       #expect(
-        seconds < 2, "a round trip past a 3 s latency toxic with toxicity 0 took \(seconds) s")
+        elapsed < .seconds(2),
+        "a round trip past a 3 s latency toxic with toxicity 0 took \(elapsed)")
     }
   }
 
@@ -78,12 +80,12 @@ struct ToxicBehaviourTests {
       let port = try await fixture.createProxy("rf")
       _ = try await fixture.client.post(
         "/proxies/rf/toxics", json: ["type": "refuse", "name": "down"])
-      #expect(throws: TestSocketError.failed("connect", ECONNREFUSED)) {
-        try TCPSocket.connect(port: port).close()
+      #expect(throws: SocketError.failed("connect", ECONNREFUSED)) {
+        try BlockingSocket.connect(port: UInt16(port)).close()
       }
       #expect(try await fixture.client.delete("/proxies/rf/toxics/down").status == 204)
-      _ = try await TCPSocket.offload { () -> Double in
-        let socket = try TCPSocket.connect(port: port)
+      _ = try await blocking { () -> Duration in
+        let socket = try BlockingSocket.connect(port: UInt16(port))
         defer { socket.close() }
         return try echoRoundTrip(socket)
       }

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -8,19 +9,20 @@ struct TrafficTests {
   func latencyRaisesRoundTrip() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("lat")
-      let socket = try TCPSocket.connect(port: port)
+      let socket = try BlockingSocket.connect(port: UInt16(port))
       defer { socket.close() }
-      let before = try await TCPSocket.offload { try echoRoundTrip(socket) }
+      let before = try await blocking { try echoRoundTrip(socket) }
       let added = try await fixture.client.post(
         "/proxies/lat/toxics",
         json: ["type": "latency", "name": "lag", "attributes": ["latency": 1000]])
       #expect(added.status == 200)
-      let during = try await TCPSocket.offload { try echoRoundTrip(socket) }
-      #expect(during >= 1, "round trip with 1 s latency was \(during) s")
-      #expect(during < 5, "round trip with 1 s latency was \(during) s")
+      let during = try await blocking { try echoRoundTrip(socket) }
+      #expect(during >= .seconds(1), "round trip with 1 s latency was \(during)")
+      #expect(during < .seconds(5), "round trip with 1 s latency was \(during)")
       #expect(try await fixture.client.delete("/proxies/lat/toxics/lag").status == 204)
-      let after = try await TCPSocket.offload { try echoRoundTrip(socket) }
-      #expect(after < 0.9, "round trip after removal was \(after) s (before: \(before) s)")
+      let after = try await blocking { try echoRoundTrip(socket) }
+      #expect(
+        after < .milliseconds(900), "round trip after removal was \(after) (before: \(before))")
     }
   }
 
@@ -28,12 +30,12 @@ struct TrafficTests {
   func noConnectionEscapes() async throws {
     try await ControlFixture.with { fixture in
       let port = try await fixture.createProxy("all")
-      let sockets = try await TCPSocket.offload {
-        try (0..<50).map { _ in try TCPSocket.connect(port: port) }
+      let sockets = try await blocking {
+        try (0..<50).map { _ in try BlockingSocket.connect(port: UInt16(port)) }
       }
       defer { sockets.forEach { $0.close() } }
-      let echoedBefore = try await TCPSocket.offload { () -> Int in
-        for socket in sockets { try socket.send(Data([1])) }
+      let echoedBefore = try await blocking { () -> Int in
+        for socket in sockets { try socket.send([1]) }
         let deadline = ContinuousClock.now + .seconds(10)
         var echoed = 0
         while echoed < sockets.count, ContinuousClock.now < deadline {
@@ -49,8 +51,8 @@ struct TrafficTests {
       #expect(added.status == 200)
       // Data is dropped from the moment the API answered: no echo may come back on any connection.
       // The control: before the toxic, the same check sees every echo come back.
-      let escaped = try await TCPSocket.offload { () -> Int in
-        for socket in sockets { try socket.send(Data([1])) }
+      let escaped = try await blocking { () -> Int in
+        for socket in sockets { try socket.send([1]) }
         return readableCount(sockets, within: 500)
       }
       #expect(escaped == 0)
@@ -59,7 +61,7 @@ struct TrafficTests {
 }
 
 /// How many of `sockets` have data to read within `milliseconds` (one poll over all of them).
-private func readableCount(_ sockets: [TCPSocket], within milliseconds: Int32) -> Int {
+private func readableCount(_ sockets: [BlockingSocket], within milliseconds: Int32) -> Int {
   var descriptors = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
   _ = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
   return descriptors.filter { $0.revents & Int16(POLLIN) != 0 }.count

@@ -1,6 +1,7 @@
 import ComfyClient
 import FaultProxy
 import FaultlineLocking
+import FaultlineScope
 import Foundation
 
 /// Runs recovery scenarios against any client program (`faultline compare --client CMD`) and
@@ -112,16 +113,15 @@ public struct ClientRunner: Sendable {
     } catch {
       throw .serverFailed("cannot set up the run: \(error)")
     }
-    do {
-      let measurement = try await measure(
+    return try await withCleanup(
+      (servers, proxies),
+      cleanup: { _ in
+        await servers.stopAll()
+        await proxies.shutdown()
+      }
+    ) { _ throws(ClientRunError) in
+      try await measure(
         scenario, run: run, servers: servers, proxies: proxies, eventsPath: servers.eventsPath)
-      await servers.stopAll()
-      await proxies.shutdown()
-      return measurement
-    } catch {
-      await servers.stopAll()
-      await proxies.shutdown()
-      throw error
     }
   }
 
@@ -155,17 +155,16 @@ public struct ClientRunner: Sendable {
       throw .clientFailed("cannot run the client `\(command)`: \(error)")
     }
     observer.watch(client)
-    do {
-      let measurement = try await observe(
+    return try await withCleanup(
+      client,
+      cleanup: { client in
+        await client.stop()
+        await observer.stop()
+      }
+    ) { client throws(ClientRunError) in
+      try await observe(
         scenario, run: run, client: client, observer: observer, servers: servers,
         serverPort: server.port, proxies: proxies)
-      await client.stop()
-      await observer.stop()
-      return measurement
-    } catch {
-      await client.stop()
-      await observer.stop()
-      throw error
     }
   }
 }

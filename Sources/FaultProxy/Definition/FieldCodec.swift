@@ -34,7 +34,7 @@ extension FieldCodec {
   static func number(_ json: JSONValue, in range: ClosedRange<Double>, _ expectation: String)
     throws(ValueError) -> Double
   {
-    guard case .number(let number) = json, number.isFinite, range.contains(number) else {
+    guard let number = json.doubleValue, number.isFinite, range.contains(number) else {
       throw ValueError("expected \(expectation), got \(json.shortText)")
     }
     return number

@@ -45,18 +45,25 @@ extension ProxyEngine {
   public func applyProfile(_ profile: Profile, toProxy name: String) async throws {
     let state = try state(named: name)
     if let seed = profile.seed { context.seed = seed }
-    try await home(of: state).run { worker in
-      let generation = state.updatePlan { plan -> UInt64 in
-        plan.faults = profile.faults
-        plan.timeline = profile.timeline
-        plan.timelineStart = MonotonicClock.now()
-        plan.profileName = profile.name
-        plan.generation &+= 1
-        return plan.generation
-      }
-      worker.startTimeline(of: state, generation: generation)
+    try await home(of: state).run { worker in _ = Self.startProfile(profile, of: state, on: worker)
     }
     try await broadcast(state)
+  }
+
+  /// On `state`'s home loop: `profile`'s faults replace the proxy's own and its timeline starts now.
+  /// Returns the start, in `MonotonicClock` nanoseconds.
+  static func startProfile(_ profile: Profile, of state: ProxyState, on worker: Worker) -> UInt64 {
+    let start = MonotonicClock.now()
+    let generation = state.updatePlan { plan -> UInt64 in
+      plan.faults = profile.faults
+      plan.timeline = profile.timeline
+      plan.timelineStart = start
+      plan.profileName = profile.name
+      plan.generation &+= 1
+      return plan.generation
+    }
+    worker.startTimeline(of: state, generation: generation)
+    return start
   }
 
   /// Enables or disables a proxy. Disabled: listener closed and every connection closed; enabled:

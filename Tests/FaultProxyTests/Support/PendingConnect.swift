@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Glibc
 
 /// A connect that has been started but may not have completed: its SYN can go unanswered.

@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 
 /// Pseudo-random bytes from a seed, so a test can regenerate what it sent to compare.
@@ -14,7 +15,7 @@ func randomBytes(count: Int, seed: UInt64) -> [UInt8] {
 
 /// Splits `count` into random write sizes between 1 and `maximum`.
 func randomSizes(total: Int, maximum: Int, seed: UInt64) -> [Int] {
-  var generator = SplitMix(seed: seed)
+  var generator = SplitMix64(state: seed)
   var sizes: [Int] = []
   var remaining = total
   while remaining > 0 {
@@ -23,19 +24,6 @@ func randomSizes(total: Int, maximum: Int, seed: UInt64) -> [Int] {
     remaining -= size
   }
   return sizes
-}
-
-/// A tiny deterministic generator for test data.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
 }
 
 /// An engine with one proxy in front of `server`, torn down by `close`.
@@ -65,26 +53,5 @@ struct ProxyFixture {
 
   func close() async {
     await engine.shutdown()
-  }
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool)
-  async rethrows -> Bool
-{
-  let clock = ContinuousClock()
-  let deadline = clock.now + timeout
-  while clock.now < deadline {
-    if try await condition() { return true }
-    try? await Task.sleep(for: .milliseconds(10))
-  }
-  return try await condition()
-}
-
-/// Runs blocking socket work on its own thread, so it never starves Swift's cooperative thread pool
-/// (two threads on a two-core machine).
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { continuation in
-    Thread { continuation.resume(with: Result { try body() }) }.start()
   }
 }

@@ -29,7 +29,7 @@ enum GoldenNormalizer {
     case .null: return "null"
     case .bool: return "bool"
     case .int, .bigInteger: return "int"
-    case .double: return "float"
+    case .number: return "float"
     case .string: return "str"
     }
   }
@@ -44,7 +44,7 @@ enum GoldenNormalizer {
       let kind = json["type"]?.stringValue ?? ""
       let data = json["data"] ?? [:]
       var out: JSONObject = [
-        "type": .string(kind), "keys": .array((data.objectValue?.keys ?? []).map { .string($0) }),
+        "type": .string(kind), "keys": .array((data.orderedObject?.keys ?? []).map { .string($0) }),
       ]
       if ["executing", "executed", "progress"].contains(kind) {
         out["node"] = data["node"] ?? .null
@@ -55,7 +55,7 @@ enum GoldenNormalizer {
       }
       if kind == "progress_state" {
         var nodes = JSONObject()
-        for (id, entry) in data["nodes"]?.objectValue?.members ?? [] {
+        for (id, entry) in data["nodes"]?.orderedObject?.members ?? [] {
           nodes[id] = [entry["state"] ?? .null, entry["value"] ?? .null, entry["max"] ?? .null]
         }
         out["nodes"] = .object(nodes)
@@ -70,7 +70,7 @@ enum GoldenNormalizer {
       }
       if kind == "executed" {
         var output = JSONObject()
-        for (key, files) in data["output"]?.objectValue?.members ?? [] {
+        for (key, files) in data["output"]?.orderedObject?.members ?? [] {
           output[key] = .array(
             (files.arrayValue ?? []).map { [$0["subfolder"] ?? .null, $0["type"] ?? .null] })
         }
@@ -96,7 +96,7 @@ enum GoldenNormalizer {
         "details": error["details"] ?? .null, "extra_info": shape(error["extra_info"] ?? [:]),
       ]
     }
-    if let nodeErrors = body["node_errors"]?.objectValue {
+    if let nodeErrors = body["node_errors"]?.orderedObject {
       var nodes = JSONObject()
       for (id, entry) in nodeErrors.members {
         let errors: [JSONValue] = (entry["errors"]?.arrayValue ?? []).map { error in
@@ -123,11 +123,11 @@ enum GoldenNormalizer {
 
   /// A history entry (the single member of `GET /history/{id}`).
   static func history(_ body: JSONValue) -> JSONValue {
-    guard let entry = body.objectValue?.members.first?.value else { return .null }
+    guard let entry = body.orderedObject?.members.first?.value else { return .null }
     var outputs = JSONObject()
-    for (node, output) in entry["outputs"]?.objectValue?.members ?? [] {
+    for (node, output) in entry["outputs"]?.orderedObject?.members ?? [] {
       var kinds = JSONObject()
-      for (key, files) in output.objectValue?.members ?? [] {
+      for (key, files) in output.orderedObject?.members ?? [] {
         kinds[key] = .array(
           (files.arrayValue ?? []).map { [$0["subfolder"] ?? .null, $0["type"] ?? .null] })
       }
@@ -135,7 +135,7 @@ enum GoldenNormalizer {
     }
     let status = entry["status"] ?? [:]
     return [
-      "keys": .array((entry.objectValue?.keys ?? []).map { .string($0) }),
+      "keys": .array((entry.orderedObject?.keys ?? []).map { .string($0) }),
       "outputs_to_execute": .array(
         (entry["prompt"]?.arrayValue?[safe: 4]?.arrayValue ?? []).compactMap(\.stringValue).sorted()
           .map { .string($0) }),
@@ -144,7 +144,7 @@ enum GoldenNormalizer {
         status["status_str"] ?? .null, status["completed"] ?? .null,
         .array((status["messages"]?.arrayValue ?? []).compactMap { $0.arrayValue?.first }),
       ],
-      "meta": .array((entry["meta"]?.objectValue?.keys ?? []).sorted().map { .string($0) }),
+      "meta": .array((entry["meta"]?.orderedObject?.keys ?? []).sorted().map { .string($0) }),
     ]
   }
 

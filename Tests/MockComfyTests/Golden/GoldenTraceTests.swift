@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import MockComfy
 import Testing
@@ -44,8 +45,8 @@ import Testing
     _ actual: JSONValue?, _ expected: JSONValue?, _ what: String,
     sourceLocation: SourceLocation = #_sourceLocation
   ) {
-    let actualText = actual.map { GoldenNormalizer.canonical($0).text } ?? "nil"
-    let expectedText = expected.map { GoldenNormalizer.canonical($0).text } ?? "nil"
+    let actualText = actual.map { GoldenNormalizer.canonical($0).pythonJSONText } ?? "nil"
+    let expectedText = expected.map { GoldenNormalizer.canonical($0).pythonJSONText } ?? "nil"
     #expect(actualText == expectedText, "\(what)", sourceLocation: sourceLocation)
   }
 
@@ -55,7 +56,7 @@ import Testing
     let id = try #require(reply.json?["prompt_id"]?.stringValue)
     let done = await pollUntil {
       let history = try? await HTTP.get("http://127.0.0.1:\(port)/history/\(id)")
-      return history?.json?.objectValue?.isEmpty == false
+      return history?.json?.orderedObject?.isEmpty == false
     }
     #expect(done, "the earlier prompt of the scenario finished")
   }
@@ -120,7 +121,7 @@ import Testing
 
   private func playBodies(_ fixture: JSONValue) async throws {
     try await withMockServer(Self.configuration) { port in
-      for (name, expected) in fixture["bodies"]?.objectValue?.members ?? [] {
+      for (name, expected) in fixture["bodies"]?.orderedObject?.members ?? [] {
         let request = expected["request"] ?? .null
         let reply =
           if case .string(let raw) = request {
@@ -140,7 +141,7 @@ import Testing
 
   private func playEndpoints(_ fixture: JSONValue) async throws {
     try await withMockServer(Self.configuration) { port in
-      let endpoints = fixture["endpoints"]?.objectValue?.members ?? []
+      let endpoints = fixture["endpoints"]?.orderedObject?.members ?? []
       if endpoints.contains(where: { $0.key.hasPrefix("/view?filename=ref_invert") }) {
         // The files and history the real server had after the runs: scenario 02's prompt.
         try await runToHistory(try Self.fixture("02_save_first_run")["request"] ?? [:], port: port)
@@ -157,7 +158,7 @@ import Testing
           expectSame(reply.json.map(GoldenNormalizer.shape), shape, path)
         }
       }
-      for (name, entry) in fixture["object_info_entries"]?.objectValue?.members ?? [] {
+      for (name, entry) in fixture["object_info_entries"]?.orderedObject?.members ?? [] {
         let reply = try await HTTP.get("http://127.0.0.1:\(port)/object_info/\(name)")
         expectSame(reply.json, entry, "/object_info/\(name)")
       }

@@ -1,4 +1,6 @@
 import ChildProcess
+import FaultlineScope
+import FaultlineTestSupport
 import Foundation
 import MockComfy
 import Testing
@@ -42,43 +44,24 @@ func withMockServer<T>(
   let server = MockServer(configuration: configuration)
   let port = try await server.start()
   let sockets = OpenSockets()
-  do {
-    let result = try await OpenSockets.$current.withValue(sockets) { try await body(port) }
-    await sockets.shutdownAll()
-    await server.stop()
-    return result
-  } catch {
-    await sockets.shutdownAll()
-    await server.stop()
-    throw error
-  }
+  return try await withCleanup(
+    server,
+    cleanup: { server in
+      await sockets.shutdownAll()
+      await server.stop()
+    }
+  ) { _ in try await OpenSockets.$current.withValue(sockets) { try await body(port) } }
 }
 
-/// Runs `body` with a `faultline mock` child process, terminating and reaping it whatever happens.
+/// Runs `body` with a `faultline mock` child process (fast nodes, no status broadcasts unless
+/// `arguments` say otherwise), shutting the test's sockets down before the child is terminated.
 func withMockProcess<T>(
   arguments: [String] = ["--node-time", "20ms", "--status-interval", "0"],
   _ body: (ManagedChild, Int) async throws -> T
 ) async throws -> T {
-  let sockets = OpenSockets()
-  // The test owns the output directory: a SIGKILLed server cannot remove its own.
-  let outputs = FileManager.default.temporaryDirectory.appendingPathComponent(
-    "faultline-test-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
-  defer { try? FileManager.default.removeItem(at: outputs) }
-  let child = try ManagedChild(
-    executable: try FaultlineExecutable.url,
-    arguments: ["mock", "--port", "0", "--exit-with-parent", "--output-directory", outputs.path]
-      + arguments)
-  do {
-    let ready = try await child.waitForReadyLine(timeout: .seconds(20))
-    let port = try #require(ready.integer("port"))
-    let result = try await OpenSockets.$current.withValue(sockets) { try await body(child, port) }
-    await sockets.shutdownAll()
-    await child.terminate(grace: .seconds(3))
-    return result
-  } catch {
-    await sockets.shutdownAll()
-    await child.terminate(grace: .seconds(3))
-    throw error
+  try await withFaultlineMock(arguments: arguments) { child, port in
+    try await withCleanup(OpenSockets(), cleanup: { await $0.shutdownAll() }) { sockets in
+      try await OpenSockets.$current.withValue(sockets) { try await body(child, port) }
+    }
   }
 }

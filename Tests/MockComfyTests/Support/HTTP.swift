@@ -32,7 +32,8 @@ enum HTTP {
 
   static func post(_ url: String, json: JSONValue) async throws -> HTTPReply {
     try await request(
-      .POST, url, body: Array(json.text.utf8), headers: [("Content-Type", "application/json")])
+      .POST, url, body: Array(json.pythonJSONText.utf8),
+      headers: [("Content-Type", "application/json")])
   }
 
   static func post(_ url: String, raw: String) async throws -> HTTPReply {

@@ -1,4 +1,5 @@
 import FaultlineHTTP
+import FaultlineTestSupport
 import Foundation
 import Logging
 import MockComfy
@@ -100,7 +101,7 @@ final class TestSocket: Sendable {
   }
 
   func send(_ json: JSONValue) {
-    commands.yield(.send(json.text))
+    commands.yield(.send(json.pythonJSONText))
   }
 
   /// Waits for a text message satisfying `predicate`; nil after the deadline.

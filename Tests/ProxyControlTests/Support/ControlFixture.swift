@@ -1,4 +1,6 @@
 import FaultProxy
+import FaultlineScope
+import FaultlineTestSupport
 import Foundation
 import ProxyControl
 import Testing
@@ -9,7 +11,7 @@ struct ControlFixture: Sendable {
   let engine: ProxyEngine
   let server: ControlServer
   let client: HTTPTestClient
-  let echo: EchoServer
+  let echo: TestServer
 
   var upstream: String { "127.0.0.1:\(echo.port)" }
 
@@ -17,7 +19,7 @@ struct ControlFixture: Sendable {
     bodyLimit: Int = ControlServer.defaultBodyLimit, _ body: (ControlFixture) async throws -> T
   ) async throws -> T {
     let engine = try ProxyEngine(configuration: EngineConfiguration(loopCount: 2, seed: 42))
-    let echo = try EchoServer()
+    let echo = try makeEchoServer()
     let server = try ControlServer(engine: engine, host: "127.0.0.1", port: 0, bodyLimit: bodyLimit)
     let fixture: ControlFixture
     do {
@@ -29,14 +31,7 @@ struct ControlFixture: Sendable {
       echo.stop()
       throw error
     }
-    do {
-      let result = try await body(fixture)
-      await fixture.tearDown()
-      return result
-    } catch {
-      await fixture.tearDown()
-      throw error
-    }
+    return try await withCleanup(fixture, cleanup: { await $0.tearDown() }, body)
   }
 
   private func tearDown() async {
@@ -55,28 +50,4 @@ struct ControlFixture: Sendable {
     let listen = try #require(try response.object()["listen"] as? String)
     return try #require(Int(listen.split(separator: ":").last ?? ""))
   }
-}
-
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func pollUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool)
-  async rethrows -> Bool
-{
-  let deadline = ContinuousClock.now + timeout
-  while ContinuousClock.now < deadline {
-    if try await condition() { return true }
-    try? await Task.sleep(for: .milliseconds(20))
-  }
-  return try await condition()
-}
-
-/// Seconds one byte takes to go through `socket` and back.
-func echoRoundTrip(_ socket: TCPSocket, payload: Data = Data([0x2A])) throws -> Double {
-  let start = ContinuousClock.now
-  try socket.send(payload)
-  let echoed = try socket.receive(exactly: payload.count)
-  guard echoed == payload else {
-    throw TestSocketError.endOfStream(received: echoed.count, expected: payload.count)
-  }
-  let elapsed = ContinuousClock.now - start
-  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }

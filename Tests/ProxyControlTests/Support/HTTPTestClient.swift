@@ -1,3 +1,5 @@
+import FaultHarness
+import FaultlineTestSupport
 import Foundation
 import Testing
 
@@ -66,45 +68,18 @@ struct HTTPTestClient: Sendable {
     }
     let request = Data((head + "\r\n").utf8) + (body ?? Data())
     let port = self.port
-    let raw = try await TCPSocket.offload { () -> Data in
-      let socket = try TCPSocket.connect(port: port, timeout: 10)
+    let raw = try await blocking { () -> Data in
+      let socket = try BlockingSocket.connect(port: UInt16(port))
       defer { socket.close() }
-      try socket.send(request)
-      return try socket.receiveAll()
+      try socket.send(Array(request))
+      return Data(try socket.receiveAll())
     }
     return try Self.parse(raw)
   }
 
   static func parse(_ raw: Data) throws -> HTTPTestResponse {
-    let separator = Data("\r\n\r\n".utf8)
-    let split = try #require(
-      raw.range(of: separator), "no header end in \(String(decoding: raw, as: UTF8.self))")
-    let head = String(decoding: raw[..<split.lowerBound], as: UTF8.self)
-    var body = Data(raw[split.upperBound...])
-    var lines = head.components(separatedBy: "\r\n")
-    let statusLine = lines.removeFirst().split(separator: " ")
-    let status = try #require(statusLine.count >= 2 ? Int(statusLine[1]) : nil, "bad status line")
-    var headers: [String: String] = [:]
-    for line in lines {
-      guard let colon = line.firstIndex(of: ":") else { continue }
-      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-        in: .whitespaces)
-    }
-    if headers["transfer-encoding"] == "chunked" { body = try dechunk(body) }
-    return HTTPTestResponse(status: status, headers: headers, body: body)
-  }
-
-  private static func dechunk(_ data: Data) throws -> Data {
-    var result = Data()
-    var rest = data[...]
-    while let lineEnd = rest.range(of: Data("\r\n".utf8)) {
-      let sizeText = String(decoding: rest[..<lineEnd.lowerBound], as: UTF8.self)
-      let size = try #require(Int(sizeText, radix: 16), "bad chunk size \(sizeText)")
-      if size == 0 { break }
-      let start = lineEnd.upperBound
-      result += rest[start..<start + size]
-      rest = rest[(start + size + 2)...]
-    }
-    return result
+    let response = try HTTPProbe.parse(Array(raw), request: "a test request")
+    return HTTPTestResponse(
+      status: response.status, headers: response.headers, body: Data(response.body))
   }
 }

@@ -1,75 +1,16 @@
 import Foundation
 
 extension JSONValue {
-  /// Why a body is not the JSON the mock expected.
+  /// Why a text is not JSON, with the byte, line and column where it went wrong.
   public struct ParseError: Error, CustomStringConvertible {
     public let description: String
   }
 
-  /// Parses UTF-8 JSON text. Object member order follows the text.
+  /// Parses UTF-8 JSON text, keeping member order and how each number was written (`int`,
+  /// `bigInteger` or `number`); `NaN` and `Infinity` are accepted, as Python writes them.
   public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
     var parser = JSONTextParser(bytes: Array(bytes))
     return try parser.parseDocument()
-  }
-
-  /// Compact JSON text with `", "`/`": "` separators, as Python's `json.dumps` writes it (aiohttp's
-  /// `json_response` and `send_json` both use it).
-  public var text: String {
-    var output = ""
-    write(to: &output)
-    return output
-  }
-
-  func write(to output: inout String) {
-    switch self {
-    case .null: output += "null"
-    case .bool(let value): output += value ? "true" : "false"
-    case .int(let value): output += String(value)
-    case .bigInteger(let digits): output += digits
-    case .double(let value):
-      if value.isFinite {
-        output +=
-          value.rounded() == value && abs(value) < 1e15 ? String(format: "%.1f", value) : "\(value)"
-      } else {
-        output += value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")
-      }
-    case .string(let text): Self.writeString(text, to: &output)
-    case .array(let values):
-      output += "["
-      for (index, value) in values.enumerated() {
-        if index > 0 { output += ", " }
-        value.write(to: &output)
-      }
-      output += "]"
-    case .object(let object):
-      output += "{"
-      for (index, member) in object.members.enumerated() {
-        if index > 0 { output += ", " }
-        Self.writeString(member.key, to: &output)
-        output += ": "
-        member.value.write(to: &output)
-      }
-      output += "}"
-    }
-  }
-
-  /// Escapes like Python's `json.dumps` with `ensure_ascii=True`.
-  private static func writeString(_ text: String, to output: inout String) {
-    output += "\""
-    for unit in text.utf16 {
-      switch unit {
-      case 0x22: output += "\\\""
-      case 0x5C: output += "\\\\"
-      case 0x0A: output += "\\n"
-      case 0x0D: output += "\\r"
-      case 0x09: output += "\\t"
-      case 0x08: output += "\\b"
-      case 0x0C: output += "\\f"
-      case 0x20..<0x7F: output.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-      default: output += String(format: "\\u%04x", unit)
-      }
-    }
-    output += "\""
   }
 }
 
@@ -116,8 +57,8 @@ struct JSONTextParser {
     case UInt8(ascii: "t"): return try parseLiteral("true", .bool(true))
     case UInt8(ascii: "f"): return try parseLiteral("false", .bool(false))
     case UInt8(ascii: "n"): return try parseLiteral("null", .null)
-    case UInt8(ascii: "N"): return try parseLiteral("NaN", .double(.nan))
-    case UInt8(ascii: "I"): return try parseLiteral("Infinity", .double(.infinity))
+    case UInt8(ascii: "N"): return try parseLiteral("NaN", .number(.nan))
+    case UInt8(ascii: "I"): return try parseLiteral("Infinity", .number(.infinity))
     default: return try parseNumber()
     }
   }
@@ -264,7 +205,7 @@ struct JSONTextParser {
       position += 1
       if position < bytes.count, bytes[position] == UInt8(ascii: "I") {
         _ = try parseLiteral("Infinity", .null)
-        return .double(-.infinity)
+        return .number(-.infinity)
       }
     }
     while position < bytes.count {
@@ -288,6 +229,6 @@ struct JSONTextParser {
       return .bigInteger(text)
     }
     guard let value = Double(text) else { throw error("bad number \(text)") }
-    return .double(value)
+    return .number(value)
   }
 }

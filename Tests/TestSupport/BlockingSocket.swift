@@ -4,21 +4,21 @@ import Glibc
 /// A plain blocking POSIX socket for driving the proxy from the outside in tests.
 ///
 /// Every receive has a timeout so a broken proxy fails a test instead of hanging it.
-final class BlockingSocket: @unchecked Sendable {
+public final class BlockingSocket: @unchecked Sendable {
   // @unchecked: the descriptor is an Int32; each test uses one socket from one thread at a time,
   // except `close`, which is idempotent under the lock.
   private let lock = NSLock()
   private var descriptor: Int32
 
-  init(descriptor: Int32) {
+  public init(descriptor: Int32) {
     self.descriptor = descriptor
     setTimeout(seconds: 20)
   }
 
-  var fd: Int32 { lock.withLock { descriptor } }
+  public var fd: Int32 { lock.withLock { descriptor } }
 
   /// Connects to `host:port` (IPv4 or IPv6 literal).
-  static func connect(host: String = "127.0.0.1", port: UInt16) throws -> BlockingSocket {
+  public static func connect(host: String = "127.0.0.1", port: UInt16) throws -> BlockingSocket {
     let isIPv6 = host.contains(":")
     // Close-on-exec: a process another test spawns must not inherit the socket, or closing it here
     // would neither send a FIN nor a RST.
@@ -36,13 +36,13 @@ final class BlockingSocket: @unchecked Sendable {
     return BlockingSocket(descriptor: fd)
   }
 
-  func setTimeout(seconds: Int) {
+  public func setTimeout(seconds: Int) {
     var timeout = timeval(tv_sec: seconds, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
   }
 
-  func send(_ bytes: [UInt8]) throws {
+  public func send(_ bytes: [UInt8]) throws {
     var offset = 0
     while offset < bytes.count {
       let written = bytes[offset...].withUnsafeBytes {
@@ -54,7 +54,7 @@ final class BlockingSocket: @unchecked Sendable {
   }
 
   /// Reads what is available, up to `maximum` bytes; an empty result means EOF.
-  func receive(maximum: Int = 65536) throws -> [UInt8] {
+  public func receive(maximum: Int = 65536) throws -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: maximum)
     let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, maximum, 0) }
     guard count >= 0 else { throw SocketError.failed("recv", errno) }
@@ -62,7 +62,7 @@ final class BlockingSocket: @unchecked Sendable {
   }
 
   /// Reads exactly `count` bytes or throws.
-  func receive(exactly count: Int) throws -> [UInt8] {
+  public func receive(exactly count: Int) throws -> [UInt8] {
     var result: [UInt8] = []
     result.reserveCapacity(count)
     while result.count < count {
@@ -74,7 +74,7 @@ final class BlockingSocket: @unchecked Sendable {
   }
 
   /// Reads until EOF.
-  func receiveAll() throws -> [UInt8] {
+  public func receiveAll() throws -> [UInt8] {
     var result: [UInt8] = []
     while true {
       let part = try receive()
@@ -84,7 +84,7 @@ final class BlockingSocket: @unchecked Sendable {
   }
 
   /// What one read brought: bytes, the end of the stream, or an error (EAGAIN after the timeout).
-  func nextReadOutcome() -> ReadOutcome {
+  public func nextReadOutcome() -> ReadOutcome {
     do {
       return try receive().isEmpty ? .endOfStream : .data
     } catch {
@@ -93,7 +93,7 @@ final class BlockingSocket: @unchecked Sendable {
   }
 
   /// Reads until the stream ends: `.endOfStream` for a FIN, `.failed(errno)` for a reset or a timeout.
-  func drainOutcome() -> ReadOutcome {
+  public func drainOutcome() -> ReadOutcome {
     while true {
       let outcome = nextReadOutcome()
       if outcome != .data { return outcome }
@@ -101,12 +101,12 @@ final class BlockingSocket: @unchecked Sendable {
   }
 
   /// Half-closes the write side: the peer reads EOF.
-  func shutdownWrite() {
+  public func shutdownWrite() {
     Glibc.shutdown(fd, Int32(SHUT_WR))
   }
 
   /// Closes with RST: SO_LINGER with a zero timeout.
-  func reset() {
+  public func reset() {
     var option = linger(l_onoff: 1, l_linger: 0)
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
     close()
@@ -114,7 +114,7 @@ final class BlockingSocket: @unchecked Sendable {
 
   /// Wakes any thread blocked on the socket (a plain close does not on Linux), then closes it; under the
   /// lock, so a descriptor number another test reused is never touched.
-  func shutdownAndClose() {
+  public func shutdownAndClose() {
     lock.withLock {
       if descriptor >= 0 {
         Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
@@ -124,7 +124,7 @@ final class BlockingSocket: @unchecked Sendable {
     }
   }
 
-  func close() {
+  public func close() {
     lock.withLock {
       if descriptor >= 0 {
         Glibc.close(descriptor)
@@ -137,23 +137,23 @@ final class BlockingSocket: @unchecked Sendable {
 }
 
 /// How a read ended.
-enum ReadOutcome: Equatable, Sendable {
+public enum ReadOutcome: Equatable, Sendable {
   case data
   case endOfStream
   case failed(Int32)
 }
 
 /// A socket call that failed, with its errno.
-enum SocketError: Error, Equatable, CustomStringConvertible {
+public enum SocketError: Error, Equatable, CustomStringConvertible {
   case failed(String, Int32)
   case unexpectedEOF(received: Int)
 
-  var errnoValue: Int32? {
+  public var errnoValue: Int32? {
     if case .failed(_, let code) = self { return code }
     return nil
   }
 
-  var description: String {
+  public var description: String {
     switch self {
     case .failed(let call, let code): "\(call): \(String(cString: strerror(code))) (errno \(code))"
     case .unexpectedEOF(let received): "EOF after \(received) bytes"
@@ -161,7 +161,9 @@ enum SocketError: Error, Equatable, CustomStringConvertible {
   }
 }
 
-func withSockAddr<T>(host: String, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T)
+public func withSockAddr<T>(
+  host: String, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
+)
   -> T
 {
   if host.contains(":") {

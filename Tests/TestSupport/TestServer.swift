@@ -2,10 +2,10 @@ import Foundation
 import Glibc
 
 /// A real TCP server on port 0 that hands each accepted connection to a handler on its own thread.
-final class TestServer: @unchecked Sendable {
+public final class TestServer: @unchecked Sendable {
   // @unchecked: `listener` is written once in init; accepted sockets are guarded by `lock`.
-  let port: UInt16
-  let host: String
+  public let port: UInt16
+  public let host: String
   private let listener: Int32
   private let lock = NSLock()
   private var accepted: [BlockingSocket] = []
@@ -13,7 +13,9 @@ final class TestServer: @unchecked Sendable {
   private var stopped = false
 
   /// Starts listening on `host` port 0 and serving with `handler` (run on a thread per connection).
-  init(host: String = "127.0.0.1", handler: @escaping @Sendable (BlockingSocket) -> Void) throws {
+  public init(host: String = "127.0.0.1", handler: @escaping @Sendable (BlockingSocket) -> Void)
+    throws
+  {
     self.host = host
     let isIPv6 = host.contains(":")
     listener = socket(
@@ -50,7 +52,7 @@ final class TestServer: @unchecked Sendable {
   }
 
   /// How many connections were accepted so far.
-  var connectionCount: Int { lock.withLock { acceptedCount } }
+  public var connectionCount: Int { lock.withLock { acceptedCount } }
 
   private func acceptLoop(_ handler: @escaping @Sendable (BlockingSocket) -> Void) {
     while true {
@@ -78,7 +80,7 @@ final class TestServer: @unchecked Sendable {
   /// Stops accepting and ends every accepted connection. Never blocks: handler threads blocked in a
   /// send or receive are woken by the shutdown and finish on their own (a plain close would not wake
   /// them on Linux, and waiting here would hold one of Swift's few cooperative threads).
-  func stop() {
+  public func stop() {
     let sockets = lock.withLock { () -> [BlockingSocket] in
       stopped = true
       return accepted

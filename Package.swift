@@ -57,10 +57,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FaultlineServing",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ProxyControl",
             dependencies: [
                 "FaultlineLocking",
-                "FaultProxy", "FaultProfiles", "FaultlineJSON",
+                "FaultProxy", "FaultProfiles", "FaultlineJSON", "FaultlineServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -68,7 +73,7 @@ let package = Package(
         .target(
             name: "MockComfy",
             dependencies: [
-                "FaultlineLocking",
+                "FaultlineLocking", "FaultlineServing", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

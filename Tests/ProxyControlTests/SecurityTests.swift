@@ -44,6 +44,30 @@ struct SecurityTests {
     }
   }
 
+  @Test("A Content-Length over the limit gets 413 before a byte of the body is sent")
+  func declaredBodyLimit() async throws {
+    try await ControlFixture.with(bodyLimit: 1024) { fixture in
+      let port = fixture.client.port
+      let head = try await TCPSocket.offload { () -> String in
+        let socket = try TCPSocket.connect(port: port, timeout: 10)
+        defer { socket.close() }
+        try socket.send(
+          Data(
+            "POST /proxies HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n"
+              .utf8))
+        var received = Data()
+        while !String(decoding: received, as: UTF8.self).contains("\r\n\r\n") {
+          let chunk = try socket.receive()
+          if chunk.isEmpty { break }
+          received += chunk
+        }
+        return String(decoding: received, as: UTF8.self)
+      }
+      #expect(head.hasPrefix("HTTP/1.1 413"), "\(head)")
+      #expect(try await fixture.client.get("/proxies").status == 200, "the server carries on")
+    }
+  }
+
   @Test("A non-loopback address needs allowRemote")
   func remoteNeedsPermission() async throws {
     let engine = try ProxyEngine(configuration: EngineConfiguration(loopCount: 1))

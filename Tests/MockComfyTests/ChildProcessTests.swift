@@ -86,4 +86,34 @@ struct ChildProcessTests {
     #expect(FileManager.default.isExecutableFile(atPath: url.path))
     #expect(url.lastPathComponent == "faultline")
   }
+
+  @Test("a scratch directory removes those that dead processes left, and nothing else")
+  func scratchDirectoriesOfDeadProcessesAreRemoved() async throws {
+    let parent = try ScratchDirectory.create(prefix: "faultline-test")
+    defer { try? FileManager.default.removeItem(at: parent) }
+    let finished = try ManagedChild(executable: URL(fileURLWithPath: "/bin/true"), arguments: [])
+    #expect(await finished.waitForExit(timeout: .seconds(10)) == .exited(code: 0))
+    let running = try ManagedChild(
+      executable: URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+    let names = [
+      "dead": "left-\(finished.pid)-\(UUID().uuidString)",
+      "running": "left-\(running.pid)-\(UUID().uuidString)",
+      "ours": "left-\(getpid())-\(UUID().uuidString)",
+      "no pid": "left-\(UUID().uuidString)",
+      "other prefix": "leftover-\(finished.pid)-\(UUID().uuidString)",
+    ]
+    for name in names.values {
+      try FileManager.default.createDirectory(
+        at: parent.appendingPathComponent(name), withIntermediateDirectories: false)
+    }
+    let made = try ScratchDirectory.create(prefix: "left", in: parent)
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: parent.path))
+    #expect(!left.contains(names["dead"]!), "the dead process's directory is removed")
+    for kept in ["running", "ours", "no pid", "other prefix"] {
+      #expect(left.contains(names[kept]!), "\(kept) stays")
+    }
+    #expect(made.lastPathComponent.hasPrefix("left-\(getpid())-"))
+    #expect(left.contains(made.lastPathComponent))
+    await running.terminate(grace: .seconds(2))
+  }
 }

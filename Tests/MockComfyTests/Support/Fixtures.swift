@@ -61,9 +61,7 @@ func withMockProcess<T>(
 ) async throws -> T {
   let sockets = OpenSockets()
   // The test owns the output directory: a SIGKILLed server cannot remove its own.
-  let outputs = FileManager.default.temporaryDirectory.appendingPathComponent(
-    "faultline-test-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+  let outputs = try ScratchDirectory.create(prefix: "faultline-test")
   defer { try? FileManager.default.removeItem(at: outputs) }
   let child = try ManagedChild(
     executable: try FaultlineExecutable.url,

@@ -87,9 +87,11 @@ import Testing
           $0.isDisconnected
         }
         let noticedAfter = events.firstTime(where: \.isDisconnected)! - silencedAt
-        // Pings every 250 ms give a dead peer 0.5 s; the silence deadline is 1.5 s. Three
-        // seconds is slack for a loaded machine, and far from "never".
-        #expect(noticedAfter < .seconds(3), "noticed after \(noticedAfter)\n\(clock)")
+        // Pings every 250 ms give a dead peer 0.5 s; the silence deadline is 1.5 s. Which of the
+        // two noticed is checked below; this bound only tells "noticed by a deadline" from
+        // "never" (the fault stays on), with seconds of slack: 3 s was overrun (3.5 s) beside
+        // two busy processes.
+        #expect(noticedAfter < .seconds(8), "noticed after \(noticedAfter)\n\(clock)")
         #expect(disconnect.disconnectReason?.isSilence == !pings, "\(disconnect)")
 
         try await proxies.removeFault(named: "half-open")

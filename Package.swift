@@ -73,10 +73,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FaultlineServing",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ProxyControl",
             dependencies: [
                 "FaultlineLocking",
-                "FaultProxy", "FaultProfiles", "FaultlineJSON",
+                "FaultProxy", "FaultProfiles", "FaultlineJSON", "FaultlineServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -84,7 +89,7 @@ let package = Package(
         .target(
             name: "MockComfy",
             dependencies: [
-                "FaultlineLocking", "FaultlineJSON",
+                "FaultlineLocking", "FaultlineJSON", "FaultlineServing", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

@@ -42,10 +42,47 @@ public enum HTTPProbe {
     }
   }
 
+  /// Sends only the head of a request whose body would be `declaredLength` bytes, never the body,
+  /// and returns the status of the answer the server gives without it (a 413 for a body over its
+  /// limit). Fails when no answer's head comes within `timeout`.
+  public static func statusWithoutBody(
+    _ method: String, _ path: String, port: Int, declaredLength: Int,
+    timeout: Duration = .seconds(10)
+  ) async throws -> Int {
+    let head =
+      "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(declaredLength)\r\n\r\n"
+    let label = "\(method) \(path) (head only)"
+    let bytes = try await withCheckedThrowingContinuation { continuation in
+      DispatchQueue.global().async {
+        continuation.resume(
+          with: Result {
+            try exchange(
+              Array(head.utf8), label: label, port: port, timeout: timeout, untilHeadEnd: true)
+          })
+      }
+    }
+    return try parse(bytes, request: label).status
+  }
+
   private static func blockingRequest(
     _ method: String, _ path: String, port: Int, body: String?, timeout: Duration
   ) throws -> Response {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let payload = Array((body ?? "").utf8)
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    if body != nil { head += "Content-Type: application/json\r\n" }
+    head += "Content-Length: \(payload.count)\r\n\r\n"
+    let label = "\(method) \(path)"
+    let received = try exchange(
+      Array(head.utf8) + payload, label: label, port: port, timeout: timeout, untilHeadEnd: false)
+    return try parse(received, request: label)
+  }
+
+  /// Connects, sends `request`, and reads until the server closes (or, with `untilHeadEnd`, until
+  /// the answer's head is complete).
+  private static func exchange(
+    _ request: [UInt8], label: String, port: Int, timeout: Duration, untilHeadEnd: Bool
+  ) throws -> [UInt8] {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { throw Failure(description: "socket(): errno \(errno)") }
     defer { close(descriptor) }
     var limit = timeval(
@@ -63,35 +100,32 @@ public enum HTTPProbe {
       }
     }
     guard connected == 0 else {
-      throw Failure(
-        description: "\(method) \(path): connect to port \(port) failed: errno \(errno)")
+      throw Failure(description: "\(label): connect to port \(port) failed: errno \(errno)")
     }
-    let payload = Array((body ?? "").utf8)
-    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-    if body != nil { head += "Content-Type: application/json\r\n" }
-    head += "Content-Length: \(payload.count)\r\n\r\n"
-    let request = Array(head.utf8) + payload
     var sent = 0
     while sent < request.count {
-      let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+      let count = request[sent...].withUnsafeBytes {
+        send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+      }
       guard count > 0 else {
-        throw Failure(description: "\(method) \(path): send failed: errno \(errno)")
+        throw Failure(description: "\(label): send failed: errno \(errno)")
       }
       sent += count
     }
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-    while true {
+    let headEnd: [UInt8] = Array("\r\n\r\n".utf8)
+    while !(untilHeadEnd && received.firstRange(of: headEnd) != nil) {
       let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
       if count > 0 {
         received += buffer[..<count]
       } else if count == 0 {
         break
       } else if errno != EINTR {
-        throw Failure(description: "\(method) \(path): no complete answer (errno \(errno))")
+        throw Failure(description: "\(label): no complete answer (errno \(errno))")
       }
     }
-    return try parse(received, request: "\(method) \(path)")
+    return received
   }
 
   /// Parses a complete raw response: status line, headers, body (a chunked body is decoded).

@@ -18,8 +18,16 @@ public final class ProxyManager: Sendable {
   /// - Parameters:
   ///   - seed: drives every random decision of the faults; printed by failing tests to replay them.
   ///   - loopCount: loop threads; one is plenty for a test.
-  public init(seed: UInt64? = nil, loopCount: Int = 1, clock: ScenarioClock? = nil) throws {
-    engine = try ProxyEngine(configuration: EngineConfiguration(loopCount: loopCount, seed: seed))
+  public convenience init(seed: UInt64? = nil, loopCount: Int = 1, clock: ScenarioClock? = nil)
+    throws
+  {
+    try self.init(
+      configuration: EngineConfiguration(loopCount: loopCount, seed: seed), clock: clock)
+  }
+
+  /// A manager whose engine has every setting given (buffer bound, loops, seed).
+  public init(configuration: EngineConfiguration, clock: ScenarioClock? = nil) throws {
+    engine = try ProxyEngine(configuration: configuration)
     self.clock = clock
   }
 

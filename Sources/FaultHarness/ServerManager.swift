@@ -33,10 +33,8 @@ public actor ServerManager {
   public init(options: MockServerOptions = MockServerOptions(), parentDirectory: URL? = nil) throws
   {
     self.options = options
-    outputDirectory = (parentDirectory ?? FileManager.default.temporaryDirectory)
-      .appendingPathComponent("faultline-harness-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(
-      at: outputDirectory, withIntermediateDirectories: true)
+    outputDirectory = try ScratchDirectory.create(
+      prefix: "faultline-harness", in: parentDirectory ?? FileManager.default.temporaryDirectory)
   }
 
   /// A manager dropped without `stopAll()` still leaves no files (its servers are killed as their

@@ -21,10 +21,10 @@ public final class SpawnedProxy: Sendable {
   public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
   /// Spawns a proxy on a free port forwarding to `upstreamPort`, with `profile` (a YAML file) and
-  /// `seed` when given, and waits for its ready line.
+  /// `seed` when given, and any `extraArguments` of `faultline proxy`, and waits for its ready line.
   public static func start(
     upstreamPort: Int, profile: String? = nil, seed: UInt64? = nil,
-    readyTimeout: Duration = .seconds(30)
+    extraArguments: [String] = [], readyTimeout: Duration = .seconds(30)
   ) async throws -> SpawnedProxy {
     var arguments = [
       "proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:\(upstreamPort)",
@@ -32,6 +32,7 @@ public final class SpawnedProxy: Sendable {
     ]
     if let profile { arguments += ["--profile", profile] }
     if let seed { arguments += ["--seed", "\(seed)"] }
+    arguments += extraArguments
     let child = try ManagedChild(executable: FaultlineExecutable.url, arguments: arguments)
     do {
       let ready = try await child.waitForReadyLine(timeout: readyTimeout)

@@ -1,4 +1,5 @@
 import FaultlineLocking
+import FaultlineServing
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -9,13 +10,16 @@ import NIOCore
 /// tests and the harness, or as its own process through `faultline mock`.
 public final class MockServer: Sendable {
   /// Errors starting the server.
-  public enum StartError: Error, CustomStringConvertible {
+  public enum StartError: Error, Equatable, CustomStringConvertible {
     case alreadyStarted
     case bindFailed(host: String, port: Int, underlying: String)
+    case remoteNotAllowed(host: String)
 
     public var description: String {
       switch self {
       case .alreadyStarted: "the mock server was already started"
+      case .remoteNotAllowed(let host):
+        "the mock would listen on \(host), which is not a loopback address; other machines could upload files to it and read its outputs. Pass --allow-remote to allow it"
       case .bindFailed(let host, let port, let underlying):
         "could not listen on \(host):\(port): \(underlying)"
       }
@@ -51,6 +55,7 @@ public final class MockServer: Sendable {
       })
     else { throw StartError.alreadyStarted }
     let configuration = self.configuration
+    try configuration.checkListenAddress()
     let store = try OutputStore(parent: configuration.outputParentDirectory)
     let sessions = SessionRegistry(reconnectRace: configuration.quirks.contains(.reconnectRace))
     let queue = PromptQueue(sessions: sessions)
@@ -64,6 +69,14 @@ public final class MockServer: Sendable {
     let inFlight = InFlightRequests()
     router.add(middleware: InFlightMiddleware(requests: inFlight))
     router.add(middleware: OriginCheckMiddleware())
+    router.add(
+      middleware: DeclaredBodyLimitMiddleware(limit: configuration.maxUploadSize) { declared in
+        HTTPError(
+          .contentTooLarge,
+          message:
+            "Maximum request body size \(configuration.maxUploadSize) exceeded, actual body size \(declared)"
+        )
+      })
     router.add(middleware: MockEventMiddleware())
     router.add(middleware: NotFoundMiddleware())
     router.add(middleware: WebSocketUpgradeCheckMiddleware())

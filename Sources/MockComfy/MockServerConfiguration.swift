@@ -1,3 +1,4 @@
+import FaultlineServing
 import Foundation
 
 /// Known behaviours of the real ComfyUI server that the mock reproduces only when asked, so that clients
@@ -16,6 +17,9 @@ public enum MockQuirk: String, Sendable, CaseIterable {
 public struct MockServerConfiguration: Sendable {
   /// Address to bind; loopback by default so a test never exposes the mock.
   public var host: String
+  /// Whether `host` may be an address other machines reach (the mock takes uploads and serves
+  /// files); `MockServer.start()` refuses such an address without it.
+  public var allowRemote: Bool
   /// Port to bind; 0 lets the kernel pick one (read it back from `MockServer.start()`).
   public var port: Int
   /// How long each node of a prompt runs.
@@ -45,6 +49,7 @@ public struct MockServerConfiguration: Sendable {
 
   public init(
     host: String = "127.0.0.1",
+    allowRemote: Bool = false,
     port: Int = 0,
     nodeTime: Duration = .milliseconds(250),
     progressSteps: Int = 4,
@@ -58,6 +63,7 @@ public struct MockServerConfiguration: Sendable {
     outputParentDirectory: URL? = nil
   ) {
     self.host = host
+    self.allowRemote = allowRemote
     self.port = port
     self.nodeTime = nodeTime
     self.progressSteps = progressSteps
@@ -69,6 +75,13 @@ public struct MockServerConfiguration: Sendable {
     self.cache = cache
     self.maxUploadSize = maxUploadSize
     self.outputParentDirectory = outputParentDirectory
+  }
+
+  /// Refuses a `host` other machines reach unless `allowRemote` says so.
+  public func checkListenAddress() throws(MockServer.StartError) {
+    guard allowRemote || LoopbackHost.contains(host) else {
+      throw .remoteNotAllowed(host: host)
+    }
   }
 
   /// How long the node runs, given its id and class.

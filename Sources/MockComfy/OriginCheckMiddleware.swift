@@ -1,3 +1,4 @@
+import FaultlineServing
 import Hummingbird
 
 /// The real server's `origin_only_middleware`: a request to a loopback host whose `Origin` names another
@@ -15,7 +16,9 @@ struct OriginCheckMiddleware<Context: RequestContext>: RouterMiddleware {
       // Like the real check: when one side has no port, compare host names only.
       let hostSide = originPort == nil ? hostName : host
       let originSide = hostPort == nil ? originName : originAuthority
-      if Self.isLoopback(hostName), !hostSide.isEmpty, !originSide.isEmpty, hostSide != originSide {
+      if LoopbackHost.contains(hostName), !hostSide.isEmpty, !originSide.isEmpty,
+        hostSide != originSide
+      {
         return Response(status: .forbidden)
       }
     }
@@ -30,9 +33,5 @@ struct OriginCheckMiddleware<Context: RequestContext>: RouterMiddleware {
     }
     let parts = authority.split(separator: ":", maxSplits: 1)
     return (parts.first.map(String.init) ?? "", parts.count > 1 ? String(parts[1]) : nil)
-  }
-
-  static func isLoopback(_ host: String) -> Bool {
-    host == "localhost" || host == "::1" || host.hasPrefix("127.")
   }
 }

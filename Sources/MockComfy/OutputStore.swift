@@ -1,3 +1,4 @@
+import ChildProcess
 import FaultlineLocking
 import Foundation
 
@@ -20,8 +21,8 @@ final class OutputStore: Sendable {
 
   /// Creates a fresh directory for this server inside `parent` (the system temporary directory when nil).
   init(parent: URL?) throws {
-    root = (parent ?? FileManager.default.temporaryDirectory).appendingPathComponent(
-      "faultline-mock-\(UUID().uuidString)")
+    root = try ScratchDirectory.create(
+      prefix: "faultline-mock", in: parent ?? FileManager.default.temporaryDirectory)
     for type in Self.directoryTypes {
       try FileManager.default.createDirectory(
         at: root.appendingPathComponent(type), withIntermediateDirectories: true)

@@ -17,6 +17,11 @@ struct MockCommand: AsyncParsableCommand {
     commandName: "mock", abstract: "Run a mock ComfyUI server.")
 
   @Option(help: "Address to listen on.") var host = "127.0.0.1"
+  @Flag(
+    help:
+      "Allow --host to be an address other machines can reach (the mock takes uploads and serves files)."
+  )
+  var allowRemote = false
   @Option(help: "Port to listen on; 0 picks a free one (reported in the ready line).") var port = 0
   @Option(help: "How long each node runs, e.g. 250ms.") var nodeTime = "250ms"
   @Option(help: "Progress steps (each with a preview frame) reported by sampler nodes.")
@@ -112,12 +117,19 @@ struct MockCommand: AsyncParsableCommand {
       )
     }
     let interval = try parseDuration(statusInterval, option: "--status-interval")
-    return MockServerConfiguration(
-      host: host, port: port, nodeTime: try parseDuration(nodeTime, option: "--node-time"),
+    let configuration = MockServerConfiguration(
+      host: host, allowRemote: allowRemote, port: port,
+      nodeTime: try parseDuration(nodeTime, option: "--node-time"),
       progressSteps: progressSteps,
       statusInterval: interval == .zero ? nil : interval, quirks: quirks, nodes: nodes,
       failingNodes: Set(failNode), slowNodes: slowNodes, cache: cacheMode,
       outputParentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
+    do {
+      try configuration.checkListenAddress()
+    } catch {
+      throw ValidationError(error.description)
+    }
+    return configuration
   }
 
   func run() async throws {

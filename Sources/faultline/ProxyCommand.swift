@@ -8,7 +8,8 @@ import ProxyControl
 ///
 /// The first line on standard output is one JSON object with "ready": true, the real listen address
 /// of the proxy given by --listen/--upstream (if any) and the real address of the control API (if on).
-/// SIGTERM or SIGINT closes the API, every listener and every connection, then exits 0.
+/// SIGTERM or SIGINT closes the API and every listener, lets the bytes faults hold drain (at most
+/// `--drain-grace`), closes every connection, then exits 0.
 struct ProxyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "proxy",
@@ -37,6 +38,9 @@ struct ProxyCommand: AsyncParsableCommand {
 
   @OptionGroup(title: "Faults")
   var faults: ProxyFaultOptions
+
+  @OptionGroup(title: "Buffers and stopping")
+  var engineOptions: ProxyEngineOptions
 
   @Flag(
     help:
@@ -79,12 +83,16 @@ struct ProxyCommand: AsyncParsableCommand {
       throw ValidationError(
         "--profile needs --upstream: it applies to the proxy that option creates")
     }
+    let grace = try engineOptions.drainGraceDuration()
     let engine = try ProxyEngine(
-      configuration: EngineConfiguration(
+      configuration: try engineOptions.engineConfiguration(
         loopCount: loops, seed: faults.effectiveSeed(profile: profile)))
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
     try faults.openEventLog(engine)
-    var ready: JSONObject = ["pid": JSONValue(getpid()), "seed": JSONValue(engine.seed)]
+    var ready: JSONObject = [
+      "pid": JSONValue(getpid()), "seed": JSONValue(engine.seed),
+      "buffer_limit": JSONValue(engine.configuration.bufferLimit),
+    ]
     let directory = ProxyDirectory(engine: engine)
     var server: ControlServer?
     if let (host, port) = apiAddress {
@@ -126,6 +134,7 @@ struct ProxyCommand: AsyncParsableCommand {
     let reason = await stop.wait()
     Console.err("faultline proxy: \(reason), shutting down\n")
     await server?.stop()
+    await drain(engine, within: grace, command: "faultline proxy")
     await engine.shutdown()
     engine.eventLog.closeFile()
   }

@@ -28,6 +28,7 @@ struct UpCommand: AsyncParsableCommand {
   )
 
   @OptionGroup var faults: ProxyFaultOptions
+  @OptionGroup(title: "Buffers and stopping") var engineOptions: ProxyEngineOptions
 
   @Option(help: "Port for the proxy; 0 picks a free one.")
   var port = 0
@@ -82,7 +83,10 @@ struct UpCommand: AsyncParsableCommand {
     let stop = SignalWaiter(signals: [SIGTERM, SIGINT, SIGHUP])
     let servers = try ServerManager(
       options: options, parentDirectory: outputDirectory.map { URL(fileURLWithPath: $0) })
-    let proxies = try ProxyManager(seed: faults.effectiveSeed(profile: loaded))
+    let grace = try engineOptions.drainGraceDuration()
+    let proxies = try ProxyManager(
+      configuration: try engineOptions.engineConfiguration(
+        loopCount: 1, seed: faults.effectiveSeed(profile: loaded)))
     try faults.openEventLog(proxies.engine)
     let control = try ControlServer(engine: proxies.engine, port: apiPort, servers: servers)
     do {
@@ -106,6 +110,9 @@ struct UpCommand: AsyncParsableCommand {
       }
       let reason = await stop.wait()
       Console.err("faultline up: \(reason), shutting down\n")
+      // The API first, so nothing reopens a listener; the server last, so the bytes still go to it.
+      await control.stop()
+      await drain(proxies.engine, within: grace, command: "faultline up")
     } catch {
       await shutDown(control, servers, proxies)
       throw error

@@ -13,6 +13,10 @@ import Testing
 @Suite struct ClientCompareTests {
   static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
+  /// How far a client's own stamp may be from the observer's clock reading of the same moment:
+  /// both are CLOCK_MONOTONIC, read in two processes, so only the reads' own cost.
+  static let stampSlack = 0.02
+
   static let scriptedClient = repositoryRoot.appendingPathComponent(
     "Tests/interop/clients/scripted_client.py"
   ).path
@@ -35,17 +39,21 @@ import Testing
     #expect(report.command == command)
     #expect(report.scenarios.map(\.scenario.name) == ["sigkill", "half-open", "sigkill-at-node"])
 
+    // The client stamps its lines with its own CLOCK_MONOTONIC (time_ns), so its view is where it
+    // happened however late compare read it; the proxy's and the server's views are never early.
+    // So the bounds below follow from what the client does, with no window for how fast a loaded
+    // machine runs it (that is a benchmark's question, docs/other-languages.md).
     let sigkill = try #require(report.measurements.first { $0.scenario == "sigkill" })
     #expect(sigkill.verdict == .recovered, "\(sigkill)")
-    // Its own view: the drop is seen at once (the proxy passes the server's death on).
+    // Its own view: the drop is seen from the proxy passing the server's death on.
     let dropped = try #require(sigkill.clientReportedDisconnectAfter, "\(sigkill)")
-    #expect(dropped < 0.5, "\(sigkill)")
+    #expect(dropped > 0, "\(sigkill)")
     #expect(sigkill.noticedAfter == dropped && sigkill.noticedBy == "its own report")
-    // Seen from outside: its new connection and session come its reconnect delay later.
+    // Seen from outside: its new connection and session come after its reconnect delay (0.8 s).
     let attempt = try #require(sigkill.newConnectionAfter, "\(sigkill)")
-    #expect((0.75...1.8).contains(attempt), "\(sigkill)")
+    #expect(attempt >= dropped + 0.8 - Self.stampSlack, "\(sigkill)")
     let back = try #require(sigkill.reconnectedAfter, "\(sigkill)")
-    #expect((0.75...1.8).contains(back) && back >= attempt, "\(sigkill)")
+    #expect(back >= attempt, "\(sigkill)")
     #expect(sigkill.sameClientID == true)
     #expect(sigkill.promptsSubmittedBefore >= 1, "\(sigkill)")
     #expect(sigkill.inFlightPrompt == "lost", "a new server process does not know the old prompt")
@@ -53,13 +61,21 @@ import Testing
 
     let halfOpen = try #require(report.measurements.first { $0.scenario == "half-open" })
     #expect(halfOpen.verdict == .recovered, "\(halfOpen)")
-    // Silence deadline 1 s, counted from its last message (status every 250 ms): 0.75–1 s.
+    // Silence deadline 1 s, counted from the last message it got: not before the server's last
+    // message ahead of the failure (stamped by the server) plus 1 s.
     let silent = try #require(halfOpen.clientReportedDisconnectAfter, "\(halfOpen)")
-    #expect((0.7...1.7).contains(silent), "\(halfOpen)")
+    let lastMessage = try #require(
+      halfOpen.timeline.last {
+        $0.source == .server && $0.kind == "message" && $0.time < halfOpen.failedAt
+      }, "\(halfOpen)")
+    #expect(
+      silent >= lastMessage.time + 1 - halfOpen.failedAt - Self.stampSlack,
+      "noticed \(silent) s after the failure, its last message \(halfOpen.failedAt - lastMessage.time) s before it"
+    )
     #expect(halfOpen.noticedAfter == silent && halfOpen.noticedBy == "its own report")
-    // Its new connection comes 0.8 s after it noticed.
+    // Its new connection comes 0.8 s after it noticed, not sooner.
     let halfOpenAttempt = try #require(halfOpen.newConnectionAfter, "\(halfOpen)")
-    #expect((silent + 0.7...silent + 1.5).contains(halfOpenAttempt), "\(halfOpen)")
+    #expect(halfOpenAttempt >= silent + 0.8 - Self.stampSlack, "\(halfOpen)")
 
     // Killed the moment node 8 started: its `executing` is the server's last word before it.
     let atNode = try #require(report.measurements.first { $0.scenario == "sigkill-at-node" })

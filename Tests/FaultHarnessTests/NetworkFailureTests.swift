@@ -87,9 +87,11 @@ import Testing
           $0.isDisconnected
         }
         let noticedAfter = events.firstTime(where: \.isDisconnected)! - silencedAt
-        // Pings every 250 ms give a dead peer 0.5 s; the silence deadline is 1.5 s. Three
-        // seconds is slack for a loaded machine, and far from "never".
-        #expect(noticedAfter < .seconds(3), "noticed after \(noticedAfter)\n\(clock)")
+        // Pings every 250 ms give a dead peer 0.5 s; the silence deadline is 1.5 s. Which of the
+        // two noticed is checked below; this bound only tells "noticed by a deadline" from
+        // "never" (the fault stays on), with seconds of slack: 3 s was overrun (3.5 s) beside
+        // two busy processes.
+        #expect(noticedAfter < .seconds(8), "noticed after \(noticedAfter)\n\(clock)")
         #expect(disconnect.disconnectReason?.isSilence == !pings, "\(disconnect)")
 
         try await proxies.removeFault(named: "half-open")
@@ -151,7 +153,15 @@ import Testing
         let reconnectedAt = try #require(events.firstTime(where: \.isReconnected))
         #expect(reconnectedAt >= ended, "nothing can get through a blackout\n\(clock)")
         let attemptsInside = events.timedItems.filter { $0.element.isReconnecting && $0.at < ended }
-        #expect(attemptsInside.count >= 2, "the client kept trying during the blackout")
+        // A second attempt starts about 1.4 s after the notice (100 ms backoff, the 1 s connect
+        // timeout, 200 ms backoff). How many fit depends on when a loaded machine noticed (the
+        // notice may take up to 4 s of the 5): two are owed only with 3 s or more left, one always.
+        let noticedAt = try #require(events.firstTime(where: \.isDisconnected))
+        let owed = ended - noticedAt >= .seconds(3) ? 2 : 1
+        #expect(
+          attemptsInside.count >= owed,
+          "the client kept trying during the blackout: \(attemptsInside.count) attempts in the \(ended - noticedAt) after its notice\n\(clock)"
+        )
         #expect(await client.validateConnection())
         #expect(clock.intervals.count == 2 && clock.intervals.allSatisfy { $0.ended != nil })
       }

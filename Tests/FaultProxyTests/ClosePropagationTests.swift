@@ -96,9 +96,11 @@ import Testing
         })
       socket.close()
     }
-    // The median is robust against a single scheduling hiccup on a loaded machine.
+    // Ended by the refusal, not by the proxy's connect timeout (5 s by default) or the client
+    // giving up: seconds of slack, since a loaded machine makes no 100 ms promise. How fast it
+    // ends is a benchmark's figure, not this test's.
     let median = elapsed.sorted()[elapsed.count / 2]
-    #expect(median < .milliseconds(100), "client connection took \(median) to end")
+    #expect(median < .seconds(3), "client connection took \(median) to end")
     #expect(try proxy.engine.stats(named: "test").upstreamConnectFailures == 5)
     #expect(try await pollUntil { try proxy.engine.stats(named: "test").connectionsOpen == 0 })
     await proxy.close()

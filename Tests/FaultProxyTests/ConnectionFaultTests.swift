@@ -2,6 +2,7 @@ import FaultProxy
 import FaultlineTestSupport
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// Faults that end, silence or refuse connections, observed with real sockets.
@@ -179,6 +180,63 @@ import Testing
     earlier.close()
     server.stop()
     await proxy.close()
+  }
+
+  @Test func switchingABlackholeOffNeverRefusesAConnect() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    let port = proxy.port
+    var refused = 0
+    for _ in 0..<30 {
+      try await proxy.engine.setFaults(
+        [FaultSpec(name: "gone", kind: RefuseFault(mode: .blackhole))], forProxy: "test")
+      // Connects as fast as they go while the fault comes off: each one's SYN is dropped (the
+      // blackhole) or answered by the listener; a refusal means a moment with nothing listening.
+      let dropped = Atomic<Int>(0)
+      let hammer = Task.detached {
+        Self.connectUntilAccepted(port: port, for: .seconds(20), dropped: dropped)
+      }
+      // The fault comes off only once connects are being dropped, so they span the switch.
+      #expect(await pollUntil { dropped.load(ordering: .relaxed) >= 20 })
+      try await proxy.engine.setFaults([], forProxy: "test")
+      let outcome = await hammer.value
+      #expect(outcome.accepted, "no connect got through within 20 s")
+      refused += outcome.refused
+    }
+    #expect(refused == 0, "\(refused) connects were refused while a blackhole came off")
+    server.stop()
+    await proxy.close()
+  }
+
+  /// Starts non-blocking connects to 127.0.0.1:`port` back to back, dropping each that is still
+  /// pending, until one is accepted; counts the refused ones, and the dropped ones in `dropped`.
+  private static func connectUntilAccepted(
+    port: UInt16, for limit: Duration, dropped: borrowing Atomic<Int>
+  ) -> (accepted: Bool, refused: Int) {
+    let deadline = ContinuousClock.now + limit
+    var refused = 0
+    while ContinuousClock.now < deadline {
+      let fd = socket(
+        AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
+      guard fd >= 0 else { continue }
+      defer { close(fd) }
+      let status = withSockAddr(host: "127.0.0.1", port: port) { Glibc.connect(fd, $0, $1) }
+      var error = status == 0 ? 0 : errno
+      if error == EINPROGRESS {
+        // On loopback the handshake, or the refusal, is done within the connect call: not waiting
+        // for the rest keeps the connects a few microseconds apart.
+        var poll = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard Glibc.poll(&poll, 1, 0) == 1 else {
+          dropped.add(1, ordering: .relaxed)
+          continue
+        }
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+      }
+      if error == 0 { return (true, refused) }
+      if error == ECONNREFUSED { refused += 1 }
+    }
+    return (false, refused)
   }
 
   @Test func refuseResetAcceptsThenResets() async throws {

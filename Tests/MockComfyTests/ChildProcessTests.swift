@@ -86,4 +86,38 @@ struct ChildProcessTests {
     #expect(FileManager.default.isExecutableFile(atPath: url.path))
     #expect(url.lastPathComponent == "faultline")
   }
+
+  @Test("a scratch directory removes those that dead processes left, and nothing else")
+  func scratchDirectoriesOfDeadProcessesAreRemoved() async throws {
+    let parent = try ScratchDirectory.create(prefix: "faultline-test")
+    defer { try? FileManager.default.removeItem(at: parent) }
+    let finished = try ManagedChild(executable: URL(fileURLWithPath: "/bin/true"), arguments: [])
+    #expect(await finished.waitForExit(timeout: .seconds(10)) == .exited(code: 0))
+    let running = try ManagedChild(
+      executable: URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+    let namespace = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
+      .filter(\.isNumber)
+    #expect(!namespace.isEmpty)
+    let names = [
+      "dead": "left-\(finished.pid).\(namespace)-\(UUID().uuidString)",
+      "running": "left-\(running.pid).\(namespace)-\(UUID().uuidString)",
+      "ours": "left-\(getpid()).\(namespace)-\(UUID().uuidString)",
+      "no pid": "left-\(UUID().uuidString)",
+      "other prefix": "leftover-\(finished.pid).\(namespace)-\(UUID().uuidString)",
+      "other namespace": "left-\(finished.pid).1\(namespace)-\(UUID().uuidString)",
+    ]
+    for name in names.values {
+      try FileManager.default.createDirectory(
+        at: parent.appendingPathComponent(name), withIntermediateDirectories: false)
+    }
+    let made = try ScratchDirectory.create(prefix: "left", in: parent)
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: parent.path))
+    #expect(!left.contains(names["dead"]!), "the dead process's directory is removed")
+    for kept in ["running", "ours", "no pid", "other prefix", "other namespace"] {
+      #expect(left.contains(names[kept]!), "\(kept) stays")
+    }
+    #expect(made.lastPathComponent.hasPrefix("left-\(getpid()).\(namespace)-"))
+    #expect(left.contains(made.lastPathComponent))
+    await running.terminate(grace: .seconds(2))
+  }
 }

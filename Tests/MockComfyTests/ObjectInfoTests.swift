@@ -76,9 +76,7 @@ struct ObjectInfoTests {
 
   @Test("faultline mock --object-info refuses a bad dump before it listens, and serves a good one")
   func commandLine() async throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-oi-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try ScratchDirectory.create(prefix: "faultline-oi")
     defer { try? FileManager.default.removeItem(at: folder) }
     let bad = folder.appendingPathComponent("bad.json")
     try Data("{\"Broken\": {\"input\": {\"required\": {\"x\": [true]}}}}".utf8).write(to: bad)

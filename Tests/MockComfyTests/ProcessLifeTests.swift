@@ -93,9 +93,7 @@ struct ProcessLifeTests {
     // An intermediate parent (sh) spawns the mock with its stdin as the pipe, reports the mock's pid,
     // and is then SIGKILLed; the mock must notice and exit on its own.
     let faultline = try FaultlineExecutable.url.path
-    let outputs = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+    let outputs = try ScratchDirectory.create(prefix: "faultline-test")
     defer { try? FileManager.default.removeItem(at: outputs) }
     let script =
       "\(faultline) mock --port 0 --exit-with-parent --status-interval 0 --output-directory '\(outputs.path)' <&3 & echo \"child $!\"; wait"

@@ -48,4 +48,30 @@ struct CommandLineTests {
     #expect(remote.status != 0)
     #expect(remote.errors.contains("--api-allow-remote"))
   }
+
+  @Test("--buffer-limit takes a size with a unit, refuses what is not one, and sets the bound")
+  func bufferLimit() async throws {
+    let binary = try RepositoryPaths.faultline()
+    for (value, complaint) in [
+      ("lots", "expected a whole number of bytes"), ("12XB", "expected a whole number of bytes"),
+      ("-5MiB", "expected a whole number of bytes"), ("100", "below the smallest useful bound"),
+      ("99999999999GiB", "too large"),
+    ] {
+      let refused = try await ChildRun(
+        binary, ["proxy", "--upstream", "127.0.0.1:9", "--buffer-limit=\(value)"]
+      ).finish(timeout: 10)
+      #expect(refused.status != 0, "\(value)")
+      #expect(refused.errors.contains("--buffer-limit"), "\(value): \(refused.errors)")
+      #expect(refused.errors.contains(complaint), "\(value): \(refused.errors)")
+    }
+    let child = try ChildRun(
+      binary,
+      ["proxy", "--upstream", "127.0.0.1:9", "--buffer-limit", "64MiB", "--exit-with-parent"])
+    let line = try #require(try await child.firstLine(timeout: 20), "no ready line")
+    let ready = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(ready["buffer_limit"] as? Int == 64 << 20, "\(line)")
+    let result = try await child.finish(terminate: true, timeout: 10)
+    #expect(result.status == 0, "\(result.errors)")
+  }
 }

@@ -1,4 +1,5 @@
 import FaultProxy
+import FaultlineTestSupport
 import Foundation
 import ProxyControl
 import Testing
@@ -41,6 +42,31 @@ struct SecurityTests {
       #expect(response.status == 413)
       #expect((try response.object()["error"] as? String)?.contains("1024") == true)
       #expect(try await fixture.client.get("/proxies/big").status == 404)
+    }
+  }
+
+  @Test("A Content-Length over the limit gets 413 before a byte of the body is sent")
+  func declaredBodyLimit() async throws {
+    try await ControlFixture.with(bodyLimit: 1024) { fixture in
+      let port = fixture.client.port
+      let head = try await blocking { () -> String in
+        let socket = try BlockingSocket.connect(port: UInt16(port))
+        defer { socket.close() }
+        socket.setTimeout(seconds: 10)
+        try socket.send(
+          Array(
+            "POST /proxies HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n"
+              .utf8))
+        var received: [UInt8] = []
+        while !String(decoding: received, as: UTF8.self).contains("\r\n\r\n") {
+          let chunk = try socket.receive()
+          if chunk.isEmpty { break }
+          received += chunk
+        }
+        return String(decoding: received, as: UTF8.self)
+      }
+      #expect(head.hasPrefix("HTTP/1.1 413"), "\(head)")
+      #expect(try await fixture.client.get("/proxies").status == 200, "the server carries on")
     }
   }
 

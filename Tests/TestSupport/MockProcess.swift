@@ -11,9 +11,8 @@ public func withFaultlineMock<Result>(
   arguments: [String] = [],
   _ body: (ManagedChild, Int) async throws -> Result
 ) async throws -> Result {
-  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-    "faultline-test-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  // The test owns the output directory: a SIGKILLed server cannot remove its own.
+  let directory = try ScratchDirectory.create(prefix: "faultline-test")
   defer { try? FileManager.default.removeItem(at: directory) }
   let child = try ManagedChild(
     executable: try FaultlineExecutable.url,

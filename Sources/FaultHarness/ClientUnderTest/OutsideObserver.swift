@@ -97,7 +97,10 @@ public final class OutsideObserver: Sendable {
     state.withLock { $0.events += found }
   }
 
-  /// Complete lines the client printed since the last read that are JSON objects with an `event`.
+  /// Complete lines the client printed since the last read that are JSON objects with an `event`,
+  /// at the time the line carries (`time_ns`, CLOCK_MONOTONIC) when it has a plausible one, else
+  /// at the time they were read: on a loaded machine the read can come long after the client
+  /// printed, and the time is what is being measured.
   private func readClientLines(at time: Double) -> [ObservedEvent] {
     guard let client = client.withLock({ $0 }) else { return [] }
     let output = Array(client.standardOutput.utf8)
@@ -115,8 +118,17 @@ public final class OutsideObserver: Sendable {
         let kind = object["event"] as? String
       else { return nil }
       return ObservedEvent(
-        time: time, source: .client, kind: kind, clientID: object["client_id"] as? String,
+        time: stamp(object["time_ns"], readAt: time), source: .client, kind: kind,
+        clientID: object["client_id"] as? String,
         detail: object["detail"] as? String, promptID: object["prompt_id"] as? String)
     }
+  }
+
+  /// A client's own CLOCK_MONOTONIC stamp on this time line, if it is one: not before the run began
+  /// nor after the line was read (a client stamping with another clock is read at `readAt`).
+  private func stamp(_ value: Any?, readAt: Double) -> Double {
+    guard let nanoseconds = value as? Int else { return readAt }
+    let time = Double(nanoseconds - origin) / 1e9
+    return (0...readAt).contains(time) ? time : readAt
   }
 }

@@ -27,7 +27,11 @@ final class ProxyListener {
   func open(_ address: SocketAddress) throws -> UInt16 {
     let probe = try PortReservation.probe(address)
     defer { Glibc.close(probe.fd) }
-    let fd = try PortReservation.boundSocket(address.withPort(probe.port))
+    return try listen(on: PortReservation.boundSocket(address.withPort(probe.port)), address)
+  }
+
+  /// Listens on `fd`, a socket bound to `address`; returns the real port. Takes `fd` over.
+  private func listen(on fd: Int32, _ address: SocketAddress) throws -> UInt16 {
     let handle = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
     var status = uv_tcp_init(worker.loop, handle)
     guard status == 0 else {
@@ -63,16 +67,27 @@ final class ProxyListener {
     // Hold the port while switching, so nothing else can take it in between.
     if reservation == nil { reservation = try? PortReservation.boundSocket(proxy.listen) }
     closeListener()
-    blackhole?.close()
+    let previousBlackhole = blackhole
     blackhole = nil
     switch wanted {
     case .closed:
+      previousBlackhole?.close()
       return
     case .blackhole:
+      previousBlackhole?.close()
       blackhole = try? SynBlackhole(proxy.listen)
     case .listening:
+      // Out of a blackhole, the new listener opens before the blackhole's closes: closed first, a
+      // client's SYN retransmitted in between (Linux retries every second) finds nothing listening
+      // and is refused, where it should get through. Meanwhile the two share the port
+      // (SO_REUSEPORT); a SYN the kernel gives the blackhole is dropped and retried, as before.
+      defer { previousBlackhole?.close() }
       do {
-        _ = try open(proxy.listen)
+        if previousBlackhole != nil {
+          _ = try listen(on: PortReservation.boundSocket(proxy.listen), proxy.listen)
+        } else {
+          _ = try open(proxy.listen)
+        }
       } catch {
         // Another SO_REUSEPORT socket of this user took the port; the proxy stays closed.
         return

@@ -1,5 +1,6 @@
 import FaultProxy
 import FaultlineLocking
+import FaultlineServing
 import Foundation
 import Hummingbird
 import Logging
@@ -34,7 +35,7 @@ public final class ControlServer: Sendable {
     engine: ProxyEngine, host: String = "127.0.0.1", port: Int = 8474, allowRemote: Bool = false,
     bodyLimit: Int = ControlServer.defaultBodyLimit, servers: (any ServerLifeControl)? = nil
   ) throws {
-    guard allowRemote || Self.isLoopback(host) else {
+    guard allowRemote || LoopbackHost.contains(host) else {
       throw ControlServerError.remoteNotAllowed(host: host)
     }
     guard (0...65_535).contains(port) else { throw ControlServerError.invalidPort(port) }
@@ -110,6 +111,13 @@ public final class ControlServer: Sendable {
     let router = Router()
     router.middlewares.add(RequestIDMiddleware())
     router.middlewares.add(BrowserRefusalMiddleware())
+    let bodyLimit = self.bodyLimit
+    router.middlewares.add(
+      DeclaredBodyLimitMiddleware(limit: bodyLimit) { declared in
+        ControlError(
+          .contentTooLarge,
+          "request body of \(declared) bytes (Content-Length) larger than \(bodyLimit) bytes")
+      })
     let body = RequestBodyReader(limit: bodyLimit)
     ProxyRoutes(directory: directory, body: body).add(to: router)
     ToxicRoutes(directory: directory, body: body).add(to: router)
@@ -125,12 +133,6 @@ public final class ControlServer: Sendable {
         address: .hostname(host, port: requestedPort), serverName: nil),
       onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) },
       logger: logger)
-  }
-
-  /// Whether `host` only accepts connections from this machine.
-  public static func isLoopback(_ host: String) -> Bool {
-    let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-    return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
   }
 }
 

@@ -2,7 +2,9 @@
 """Workloads and figures for Benchmarks/loss-bench.sh (standard library only).
 
   serve PORT                       the workload server (one thread per connection)
-  client HOST PORT WORKLOAD OUT N  rr | msg | bulk (N exchanges, messages or bytes); samples as JSON
+  client HOST PORT WORKLOAD OUT N [REPEAT]
+                                   rr | msg | bulk (N exchanges, messages or bytes); samples as JSON;
+                                   bulk runs REPEAT transfers one after the other (default 1)
   delayline DEV_A DEV_B MS         user-space L2 bridge holding each frame MS ms (no netem here)
   report KERNEL.json FAULTLINE.json LABEL RTT_MS
                                    prints the comparison of one condition
@@ -12,6 +14,7 @@ Workloads (the first byte of a connection picks one on the server):
   msg   the server sends a 100-byte message every 50 ms; sample = delivery delay (both ends share
         CLOCK_MONOTONIC: they run on one host, in network namespaces)
   bulk  the server sends MB megabytes; sample = seconds from the request to the end of stream
+        (bulk figures are medians over the repeated transfers)
 """
 import heapq
 import json
@@ -83,14 +86,22 @@ def serve(port):
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
-def client(host, port, workload, out, count):
+def client(host, port, workload, out, count, repeat="1"):
+    samples = []
+    # A bulk transfer is one sample, and a short one depends on where its first losses fall: repeat
+    # it (a fresh connection each time, so fresh draws on the Faultline side) and compare medians.
+    for _ in range(int(repeat) if workload == "bulk" else 1):
+        run_client(host, port, workload, int(count), samples)
+    with open(out, "w") as handle_out:
+        json.dump(samples, handle_out)
+
+
+def run_client(host, port, workload, count, samples):
     sock = socket.socket()
     congestion(sock)
     sock.settimeout(600)
     sock.connect((host, int(port)))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    count = int(count)
-    samples = []
     if workload == "rr":
         sock.sendall(b"R" + struct.pack("!Q", count))
         request = b"q" * MESSAGE
@@ -111,8 +122,6 @@ def client(host, port, workload, out, count):
             pass
         samples.append(time.monotonic() - began)
     sock.close()
-    with open(out, "w") as handle_out:
-        json.dump(samples, handle_out)
 
 
 def delayline(dev_a, dev_b, delay_ms):
@@ -201,10 +210,17 @@ def report(kernel_file, faultline_file, label, rtt_ms):
         model = json.load(handle_in)
     rtt_ms = float(rtt_ms)
     if label.startswith("bulk"):
-        ratio = model[0] / kernel[0]
+        k_median, m_median = percentile(kernel, 0.5), percentile(model, 0.5)
+        ratio = m_median / k_median
         verdict = "ok" if 0.5 <= ratio <= 2 else "OFF"
-        print(f"  {label:<26} kernel {kernel[0]:8.2f} s   faultline {model[0]:8.2f} s   "
-              f"ratio {ratio:5.2f} [{verdict}]")
+        spread = ""
+        if len(kernel) > 1:
+            spread = (f"   (runs {len(kernel)}: kernel {min(kernel):.2f}-{max(kernel):.2f}, "
+                      f"faultline {min(model):.2f}-{max(model):.2f})")
+        print(f"  {label:<26} kernel {k_median:8.2f} s   faultline {m_median:8.2f} s   "
+              f"ratio {ratio:5.2f} [{verdict}]{spread}")
+        print("JSONLINE " + json.dumps({"label": label, "kernel": kernel, "faultline": model,
+                                        "ratio": ratio}))
         return
     k, m = latency_figures(kernel, rtt_ms), latency_figures(model, rtt_ms)
     ks = ks_distance(k["affected"], m["affected"])

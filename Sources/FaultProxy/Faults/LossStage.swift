@@ -9,7 +9,8 @@
 /// In `discard` mode decisions are keyed to the stream's segments (byte offset / segment size), so the
 /// same seed removes the same bytes however the reads were split. In `retransmit` mode each packet (a read
 /// cut at the segment size) gets its own draw, as each small message is its own packet on the wire; the
-/// bytes delivered are the same whatever the draws.
+/// bytes delivered are the same whatever the draws. ACKs are lost at the rate of the loss faults on the
+/// opposite direction; where a lost ACK shows (see `TCPSenderModel`) it takes one more draw.
 final class LossStage: QueuedStage {
   /// The real path's own round trip under the configured latency (loopback or a LAN), in nanoseconds.
   static let realPathRTT: UInt64 = 100_000
@@ -121,7 +122,7 @@ final class LossStage: QueuedStage {
     _ packet: Chunk, _ lost: LostPacket, at time: UInt64, by recovery: TCPSenderModel.Recovery,
     rtt: UInt64
   ) -> Held {
-    sender.resent(at: time, by: recovery, rtt: rtt)
+    sender.resent(at: time, by: recovery, firstSent: lost.firstSent)
     if lost.attempts < 15 && decider.isLost(draw: generator.next()) {
       let timeout = recovery == .timeout ? lost.timeout &* 2 : lost.timeout
       return .lost(
@@ -133,6 +134,15 @@ final class LossStage: QueuedStage {
           timeout: timeout, attempts: lost.attempts + 1))
     }
     sender.retransmissionDelivered(at: time, rtt: rtt)
+    if recovery == .fastRetransmit && sender.isWindowLimited(at: time) {
+      let rate = acknowledgementLossRate()
+      if rate > 0 && generator.next().unitInterval < rate {
+        let timeout = TCPSenderModel.retransmissionTimeout(
+          rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
+        sender.recoveryAcknowledgementLost(
+          at: time, until: time &+ timeout &+ tickPhase(timeout: timeout))
+      }
+    }
     context.log(
       "stall", bytes: packet.count, offset: packet.streamOffset,
       value: Double(time &- lost.firstSent) / 1_000_000, arrival: packet.arrival)
@@ -210,6 +220,16 @@ final class LossStage: QueuedStage {
     for stage in context.pair.pipe(for: .upstream).stages { total &+= Self.delay(of: stage) }
     for stage in context.pair.pipe(for: .downstream).stages { total &+= Self.delay(of: stage) }
     return total
+  }
+
+  /// The share of this direction's ACKs lost: the loss faults on the opposite direction's pipe.
+  private func acknowledgementLossRate() -> Double {
+    let opposite: Direction = context.direction == .upstream ? .downstream : .upstream
+    var kept = 1.0
+    for stage in context.pair.pipe(for: opposite).stages {
+      if case .loss(let loss) = stage.fault.spec.kind { kept *= 1 - loss.rate }
+    }
+    return 1 - kept
   }
 
   private static func delay(of stage: any FaultStage) -> UInt64 {

@@ -13,8 +13,13 @@
 /// - retransmission timeout: the segment is alone in flight (a request, a lone message), so only the
 ///   timeout (round trip + `rto_min`, one tick late) resends it.
 /// A lost retransmission is recovered the same ways (RACK also marks a lost retransmission when a
-/// segment sent after it is SACKed), else by the timeout, doubling after each timeout. Loop-confined,
-/// deterministic.
+/// segment sent after it is SACKed), else by the timeout, doubling after each timeout.
+///
+/// ACKs are lost too. A lost ACK mostly goes unseen (the next cumulative ACK covers it), except the one
+/// that ends a fast recovery while the window is full: the receiver acknowledges the filled hole and
+/// what was sent behind it in one cumulative ACK, and Linux arms no loss probe during recovery, so the
+/// sender sends nothing new until its retransmission timeout; that timeout is spurious (everything
+/// had arrived), F-RTO sees so and the window is kept. Loop-confined, deterministic.
 struct TCPSenderModel {
   /// How a lost segment was recovered, for the event log.
   enum Recovery: String {
@@ -34,10 +39,13 @@ struct TCPSenderModel {
   private var acknowledgementHead = 0
   /// Lost segments not yet recovered: in flight for the window, with no acknowledgement time yet.
   private var unresolved = 0
-  /// Until when a further loss belongs to the same recovery episode (one window cut per episode).
-  private var episodeEnd: UInt64 = 0
+  /// When the window was last cut: a loss of a segment first sent before then belongs to the same
+  /// recovery episode (Linux's `high_seq`), and the window is cut once per episode.
+  private var episodeStart: UInt64?
   /// Segments leave in stream order: none before the one ahead of it.
   private var lastSent: UInt64 = 0
+  /// A recovery's closing ACK was lost: nothing new leaves from `start` until the timeout at `end`.
+  private var stall: (start: UInt64, end: UInt64)?
 
   init(congestion: FaultKind.CongestionControl) {
     window = CongestionWindow(control: congestion)
@@ -52,8 +60,28 @@ struct TCPSenderModel {
       now = max(now, next)
       acknowledge(upTo: now, rtt: rtt)
     }
+    if let stall, now >= stall.start {
+      if now < stall.end { now = stall.end }
+      self.stall = nil
+    }
     lastSent = now
     return now
+  }
+
+  /// Whether the window is full at `time`: segments sent before it and not yet acknowledged, with the
+  /// lost ones, fill it (a bulk sender, not one that waits for its application).
+  func isWindowLimited(at time: UInt64) -> Bool {
+    var pipe = unresolved
+    for index in acknowledgementHead..<acknowledgements.count where acknowledgements[index] > time {
+      pipe += 1
+    }
+    return pipe >= window.limit
+  }
+
+  /// The ACK of a fast retransmission sent at `time` was lost while the window was full: nothing new
+  /// leaves until `deadline`, its retransmission timeout (counted from the last ACK seen, at `time`).
+  mutating func recoveryAcknowledgementLost(at time: UInt64, until deadline: UInt64) {
+    stall = (time, deadline)
   }
 
   /// A segment sent at `sent` got through.
@@ -86,14 +114,16 @@ struct TCPSenderModel {
     max(laterSent &+ rtt, lostSent &+ rtt &+ rtt / 4)
   }
 
-  /// The lost segment is resent at `time` by `recovery`: the window reacts as Linux's does (a
-  /// timeout collapses it, a fast retransmit or probe cuts it once per recovery episode).
-  mutating func resent(at time: UInt64, by recovery: Recovery, rtt: UInt64) {
+  /// The lost segment, first sent at `firstSent`, is resent at `time` by `recovery`: the window reacts
+  /// as Linux's does (a timeout collapses it, a fast retransmit or probe cuts it once per recovery
+  /// episode: not again for segments that were already out when it was cut).
+  mutating func resent(at time: UInt64, by recovery: Recovery, firstSent: UInt64) {
     if recovery == .timeout {
       window.timedOut()
-    } else if time >= episodeEnd {
+      episodeStart = time
+    } else if firstSent >= episodeStart ?? 0 {
       window.reduce()
-      episodeEnd = time &+ rtt
+      episodeStart = time
     }
   }
 

@@ -104,7 +104,8 @@ final class LossStage: QueuedStage {
       guard case .lost(let lostPacket, let lost) = held[index] else { continue }
       let marked = TCPSenderModel.fastRetransmitTime(lostSent: lost.sent, laterSent: sent, rtt: rtt)
       if marked < lost.deadline {
-        held[index] = recover(lostPacket, lost, at: marked, by: .fastRetransmit, rtt: rtt)
+        held[index] = recover(
+          lostPacket, lost, at: marked, by: .fastRetransmit, rtt: rtt, windowFull: sent > arrival)
       }
     }
     if held.isEmpty {
@@ -117,10 +118,12 @@ final class LossStage: QueuedStage {
   }
 
   /// Resends a lost packet at `time`: it gets through (its stall is logged) or is lost again and
-  /// waits for the next recovery.
+  /// waits for the next recovery. `windowFull`: a fast retransmission whose marking packet had to wait
+  /// for the window (a bulk sender; one that waits for its application sends new data behind the
+  /// retransmission, and that data's ACK makes up for a lost one).
   private func recover(
     _ packet: Chunk, _ lost: LostPacket, at time: UInt64, by recovery: TCPSenderModel.Recovery,
-    rtt: UInt64
+    rtt: UInt64, windowFull: Bool = false
   ) -> Held {
     sender.resent(at: time, by: recovery, firstSent: lost.firstSent)
     if lost.attempts < 15 && decider.isLost(draw: generator.next()) {
@@ -134,7 +137,7 @@ final class LossStage: QueuedStage {
           timeout: timeout, attempts: lost.attempts + 1))
     }
     sender.retransmissionDelivered(at: time, rtt: rtt)
-    if recovery == .fastRetransmit && sender.isWindowLimited(at: time) {
+    if windowFull {
       let rate = acknowledgementLossRate()
       if rate > 0 && generator.next().unitInterval < rate {
         let timeout = TCPSenderModel.retransmissionTimeout(

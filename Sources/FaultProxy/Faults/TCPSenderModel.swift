@@ -16,7 +16,7 @@
 /// segment sent after it is SACKed), else by the timeout, doubling after each timeout.
 ///
 /// ACKs are lost too. A lost ACK mostly goes unseen (the next cumulative ACK covers it), except the one
-/// that ends a fast recovery while the window is full: the receiver acknowledges the filled hole and
+/// that ends a fast recovery while data waits for the window: the receiver acknowledges the filled hole and
 /// what was sent behind it in one cumulative ACK, and Linux arms no loss probe during recovery, so the
 /// sender sends nothing new until its retransmission timeout; that timeout is spurious (everything
 /// had arrived), F-RTO sees so and the window is kept. Loop-confined, deterministic.
@@ -68,17 +68,7 @@ struct TCPSenderModel {
     return now
   }
 
-  /// Whether the window is full at `time`: segments sent before it and not yet acknowledged, with the
-  /// lost ones, fill it (a bulk sender, not one that waits for its application).
-  func isWindowLimited(at time: UInt64) -> Bool {
-    var pipe = unresolved
-    for index in acknowledgementHead..<acknowledgements.count where acknowledgements[index] > time {
-      pipe += 1
-    }
-    return pipe >= window.limit
-  }
-
-  /// The ACK of a fast retransmission sent at `time` was lost while the window was full: nothing new
+  /// The ACK of a fast retransmission sent at `time` was lost while data waited for the window: nothing new
   /// leaves until `deadline`, its retransmission timeout (counted from the last ACK seen, at `time`).
   mutating func recoveryAcknowledgementLost(at time: UInt64, until deadline: UInt64) {
     stall = (time, deadline)

@@ -64,6 +64,7 @@ import Testing
     // RTT + rto_min, on the next 4 ms tick: 244 ms, as Linux measured at 40 ms RTT.
     #expect(timer.deadline - sent == 244_000_000)
     sender.resent(at: timer.deadline, by: timer.recovery, firstSent: sent)
+    _ = sender.sendTime(arrival: timer.deadline, rtt: rtt)
     #expect(sender.window.limit == 1, "a timeout collapses the window to one segment")
   }
 
@@ -80,16 +81,21 @@ import Testing
     #expect(sender.sendTime(arrival: 0, rtt: rtt) == 300_000_000, "the window is kept (F-RTO)")
   }
 
-  @Test func lossesOfOneFlightCutTheWindowOnce() {
+  @Test func lossesOfOneFlightCutTheWindowOnceWhenTheRetransmissionLeaves() {
     var sender = TCPSenderModel(congestion: .cubic)
-    #expect(sender.window.limit == 10)
+    let rtt: UInt64 = 100_000_000
     sender.resent(at: 125_000_000, by: .fastRetransmit, firstSent: 0)
+    _ = sender.sendTime(arrival: 50_000_000, rtt: rtt)
+    #expect(sender.window.limit == 10, "not cut before the retransmission leaves")
+    _ = sender.sendTime(arrival: 125_000_000, rtt: rtt)
     #expect(sender.window.limit == 7, "CUBIC cuts to 0.7")
     // Sent before the cut: the same episode (Linux's high_seq), however late its SACK comes.
     sender.resent(at: 260_000_000, by: .fastRetransmit, firstSent: 1_000_000)
+    _ = sender.sendTime(arrival: 260_000_000, rtt: rtt)
     #expect(sender.window.limit == 7)
     // Sent after the cut: a new episode.
     sender.resent(at: 400_000_000, by: .fastRetransmit, firstSent: 300_000_000)
+    _ = sender.sendTime(arrival: 400_000_000, rtt: rtt)
     #expect(sender.window.limit == 4)
   }
 

@@ -44,6 +44,8 @@ struct TCPSenderModel {
   private var episodeStart: UInt64?
   /// Segments leave in stream order: none before the one ahead of it.
   private var lastSent: UInt64 = 0
+  /// Window cuts not yet due (a timeout collapses the window), ascending in time.
+  private var pendingCuts: [(time: UInt64, timeout: Bool)] = []
   /// A recovery's closing ACK was lost: nothing new leaves from `start` until the timeout at `end`.
   private var stall: (start: UInt64, end: UInt64)?
 
@@ -108,13 +110,12 @@ struct TCPSenderModel {
   /// as Linux's does (a timeout collapses it, a fast retransmit or probe cuts it once per recovery
   /// episode: not again for segments that were already out when it was cut).
   mutating func resent(at time: UInt64, by recovery: Recovery, firstSent: UInt64) {
-    if recovery == .timeout {
-      window.timedOut()
-      episodeStart = time
-    } else if firstSent >= episodeStart ?? 0 {
-      window.reduce()
-      episodeStart = time
-    }
+    guard recovery == .timeout || firstSent >= episodeStart ?? 0 else { return }
+    episodeStart = time
+    // The model learns of a loss when the packet whose SACK marks it is sent, a round trip before
+    // the sender would; the cut waits for the retransmission, as the sender's does.
+    let index = pendingCuts.firstIndex { $0.time > time } ?? pendingCuts.endIndex
+    pendingCuts.insert((time, recovery == .timeout), at: index)
   }
 
   /// The copy resent at `time` got through.
@@ -134,10 +135,19 @@ struct TCPSenderModel {
     acknowledgementHead < acknowledgements.count ? acknowledgements[acknowledgementHead] : nil
   }
 
+  /// Applies, in time order, the ACKs and window cuts due by `now`.
   private mutating func acknowledge(upTo now: UInt64, rtt: UInt64) {
-    while let next = nextAcknowledgement, next <= now {
-      acknowledgementHead += 1
-      window.acknowledged(at: next, rtt: rtt)
+    while true {
+      let cut = pendingCuts.first
+      if let next = nextAcknowledgement, next <= now, next < cut?.time ?? .max {
+        acknowledgementHead += 1
+        window.acknowledged(at: next, rtt: rtt)
+      } else if let cut, cut.time <= now {
+        pendingCuts.removeFirst()
+        if cut.timeout { window.timedOut() } else { window.reduce() }
+      } else {
+        break
+      }
     }
     if acknowledgementHead > 256 && acknowledgementHead * 2 > acknowledgements.count {
       acknowledgements.removeFirst(acknowledgementHead)

@@ -14,7 +14,9 @@
 # Counts can be set with RR_COUNT, MSG_COUNT, BULK_MB, BULK_RUNS (transfers per path, default 3:
 # the figure is their median), LOSSES="1 2", DELAYS="0 20"; the congestion
 # control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips the release build;
-# LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition.
+# LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition;
+# LOSS_BENCH_CAPTURE=1 records the kernel path's packets at the router and prints how long its
+# retransmitted segments waited, per connection (a Python capture: it adds load, use it to study).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=0
@@ -157,6 +159,12 @@ for loss in $losses; do
     mb=${bulk_mb:-$((delay == 0 ? 20 : 4))}
     echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr exchanges, msg $msg_count messages, bulk $mb MB"
     for ns in "$C" "$S"; do nsx "$ns" nstat -n >/dev/null 2>&1 || true; done
+    if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
+      # Every kernel-path packet as it reaches the router, before the drop rule.
+      ip netns exec "$R" $bench capture r0,r1 "$work/capture.jsonl" >"$work/capture.log" 2>&1 & capture=$!
+      pids+=("$capture")
+      for _ in $(seq 100); do grep -q ready "$work/capture.log" && break; sleep 0.05; done
+    fi
     # Request/response and the message stream are light: they run side by side.
     ip netns exec "$C" $bench client 10.77.2.2 5001 rr "$work/k-rr.json" "$rr" & k1=$!
     $bench client 127.0.0.1 "$proxy_port" rr "$work/f-rr.json" "$rr" & f1=$!
@@ -167,6 +175,10 @@ for loss in $losses; do
     $bench report "$work/k-msg.json" "$work/f-msg.json" "msg" "$rtt"
     both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" "$bulk_runs" >/dev/null
     tail -2 "$work/results.txt" | head -1
+    if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
+      kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true
+      $bench retransmissions "$work/capture.jsonl" 5001
+    fi
     # How the kernel recovered, both ends together: probes, fast (SACK/RACK) recoveries, timeouts.
     echo "  kernel recoveries: $( (nsx "$C" nstat -az; nsx "$S" nstat -az) 2>/dev/null | awk '
       $1 ~ /^(TcpRetransSegs|TcpExtTCPLossProbes|TcpExtTCPLossProbeRecovery|TcpExtTCPSackRecovery|TcpExtTCPTimeouts|TcpExtTCPLostRetransmit)$/ {

@@ -11,9 +11,12 @@
 #   Benchmarks/loss-bench.sh          2 % loss at 0 and 20 ms each way, shortened counts (~5 min)
 #   Benchmarks/loss-bench.sh --full   1, 2, 5 % at 0, 20, 50 ms, 2000 exchanges, 1200 messages,
 #                                     20 MB bulk (long: bulk at 50 ms and 5 % alone takes minutes)
-# Counts can be set with RR_COUNT, MSG_COUNT, BULK_MB, LOSSES="1 2", DELAYS="0 20"; the congestion
+# Counts can be set with RR_COUNT, MSG_COUNT, BULK_MB, BULK_RUNS (transfers per path, default 3:
+# the figure is their median), LOSSES="1 2", DELAYS="0 20"; the congestion
 # control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips the release build;
-# LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition.
+# LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition;
+# LOSS_BENCH_CAPTURE=1 records the kernel path's packets at the router and prints how long its
+# retransmitted segments waited, per connection (a Python capture: it adds load, use it to study).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=0
@@ -96,6 +99,7 @@ else
   losses="${LOSSES:-2}" delays="${DELAYS:-0 20}"
   rr_count="${RR_COUNT:-}" msg_count="${MSG_COUNT:-300}" bulk_mb="${BULK_MB:-}"
 fi
+bulk_runs="${BULK_RUNS:-3}"
 
 delay_line=""
 set_delay() {
@@ -134,9 +138,9 @@ start_proxy() { # loss% delay-ms
   wait_port root "$proxy_port"
 }
 
-both() { # workload count label rtt
-  ip netns exec "$C" $bench client 10.77.2.2 5001 "$1" "$work/kernel.json" "$2" & local kernel=$!
-  $bench client 127.0.0.1 "$proxy_port" "$1" "$work/faultline.json" "$2" & local model=$!
+both() { # workload count label rtt [repeat]
+  ip netns exec "$C" $bench client 10.77.2.2 5001 "$1" "$work/kernel.json" "$2" "${5:-1}" & local kernel=$!
+  $bench client 127.0.0.1 "$proxy_port" "$1" "$work/faultline.json" "$2" "${5:-1}" & local model=$!
   wait "$kernel"; wait "$model"
   $bench report "$work/kernel.json" "$work/faultline.json" "$3" "$4" | tee -a "$work/results.txt"
 }
@@ -155,6 +159,12 @@ for loss in $losses; do
     mb=${bulk_mb:-$((delay == 0 ? 20 : 4))}
     echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr exchanges, msg $msg_count messages, bulk $mb MB"
     for ns in "$C" "$S"; do nsx "$ns" nstat -n >/dev/null 2>&1 || true; done
+    if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
+      # Every kernel-path packet as it reaches the router, before the drop rule.
+      ip netns exec "$R" $bench capture r0,r1 "$work/capture.jsonl" >"$work/capture.log" 2>&1 & capture=$!
+      pids+=("$capture")
+      for _ in $(seq 100); do grep -q ready "$work/capture.log" && break; sleep 0.05; done
+    fi
     # Request/response and the message stream are light: they run side by side.
     ip netns exec "$C" $bench client 10.77.2.2 5001 rr "$work/k-rr.json" "$rr" & k1=$!
     $bench client 127.0.0.1 "$proxy_port" rr "$work/f-rr.json" "$rr" & f1=$!
@@ -163,8 +173,12 @@ for loss in $losses; do
     wait "$k1" "$f1" "$k2" "$f2"
     $bench report "$work/k-rr.json" "$work/f-rr.json" "rr" "$rtt"
     $bench report "$work/k-msg.json" "$work/f-msg.json" "msg" "$rtt"
-    both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" >/dev/null
-    tail -1 "$work/results.txt"
+    both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" "$bulk_runs" >/dev/null
+    tail -2 "$work/results.txt" | head -1
+    if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
+      kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true
+      $bench retransmissions "$work/capture.jsonl" 5001
+    fi
     # How the kernel recovered, both ends together: probes, fast (SACK/RACK) recoveries, timeouts.
     echo "  kernel recoveries: $( (nsx "$C" nstat -az; nsx "$S" nstat -az) 2>/dev/null | awk '
       $1 ~ /^(TcpRetransSegs|TcpExtTCPLossProbes|TcpExtTCPLossProbeRecovery|TcpExtTCPSackRecovery|TcpExtTCPTimeouts|TcpExtTCPLostRetransmit)$/ {

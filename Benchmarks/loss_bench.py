@@ -2,16 +2,21 @@
 """Workloads and figures for Benchmarks/loss-bench.sh (standard library only).
 
   serve PORT                       the workload server (one thread per connection)
-  client HOST PORT WORKLOAD OUT N  rr | msg | bulk (N exchanges, messages or bytes); samples as JSON
+  client HOST PORT WORKLOAD OUT N [REPEAT]
+                                   rr | msg | bulk (N exchanges, messages or bytes); samples as JSON;
+                                   bulk runs REPEAT transfers one after the other (default 1)
   delayline DEV_A DEV_B MS         user-space L2 bridge holding each frame MS ms (no netem here)
   report KERNEL.json FAULTLINE.json LABEL RTT_MS
                                    prints the comparison of one condition
+  capture DEVS OUT                 TCP headers arriving on DEVS (comma-separated), as JSON lines
+  retransmissions CAPTURE PORT     per connection: how long retransmitted segments waited
 
 Workloads (the first byte of a connection picks one on the server):
   rr    COUNT exchanges of a 100-byte request and a 100-byte answer; sample = round trip
   msg   the server sends a 100-byte message every 50 ms; sample = delivery delay (both ends share
         CLOCK_MONOTONIC: they run on one host, in network namespaces)
   bulk  the server sends MB megabytes; sample = seconds from the request to the end of stream
+        (bulk figures are medians over the repeated transfers)
 """
 import heapq
 import json
@@ -83,14 +88,22 @@ def serve(port):
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
-def client(host, port, workload, out, count):
+def client(host, port, workload, out, count, repeat="1"):
+    samples = []
+    # A bulk transfer is one sample, and a short one depends on where its first losses fall: repeat
+    # it (a fresh connection each time, so fresh draws on the Faultline side) and compare medians.
+    for _ in range(int(repeat) if workload == "bulk" else 1):
+        run_client(host, port, workload, int(count), samples)
+    with open(out, "w") as handle_out:
+        json.dump(samples, handle_out)
+
+
+def run_client(host, port, workload, count, samples):
     sock = socket.socket()
     congestion(sock)
     sock.settimeout(600)
     sock.connect((host, int(port)))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    count = int(count)
-    samples = []
     if workload == "rr":
         sock.sendall(b"R" + struct.pack("!Q", count))
         request = b"q" * MESSAGE
@@ -111,8 +124,6 @@ def client(host, port, workload, out, count):
             pass
         samples.append(time.monotonic() - began)
     sock.close()
-    with open(out, "w") as handle_out:
-        json.dump(samples, handle_out)
 
 
 def delayline(dev_a, dev_b, delay_ms):
@@ -150,6 +161,62 @@ def delayline(dev_a, dev_b, delay_ms):
                 target.send(frame)
             except OSError:
                 pass
+
+
+def capture(devices, out):
+    """Writes the TCP headers of frames arriving on `devices` (comma-separated) as JSON lines:
+    [time, source port, destination port, seq, length]. Run in the router namespace, it sees every
+    packet before the drop rule, so a sequence number seen twice is a retransmission."""
+    sockets = []
+    for dev in devices.split(","):
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+        sock.bind((dev, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+        sockets.append(sock)
+    print("capture ready", flush=True)
+    with open(out, "w") as handle_out:
+        while True:
+            readable, _, _ = select.select(sockets, [], [], 1)
+            for sock in readable:
+                while True:
+                    try:
+                        frame, address = sock.recvfrom(65536, socket.MSG_DONTWAIT)
+                    except BlockingIOError:
+                        break
+                    ip = frame[14:]
+                    if address[2] == socket.PACKET_OUTGOING or len(ip) < 40 or ip[9] != 6:
+                        continue
+                    header = (ip[0] & 15) * 4
+                    tcp = ip[header:]
+                    length = struct.unpack("!H", ip[2:4])[0] - header - (tcp[12] >> 4) * 4
+                    source, destination, seq = struct.unpack("!HHI", tcp[:8])
+                    handle_out.write(json.dumps([round(time.monotonic(), 6), source, destination, seq, length]) + "\n")
+            handle_out.flush()
+
+
+def retransmissions(capture_file, server_port):
+    """How the kernel recovered, from a capture: per connection and direction, the time from each
+    segment's first copy to its retransmission (about one RTT: SACK; RTT + 200 ms or more: a probe
+    or a timeout)."""
+    first, delays = {}, {}
+    with open(capture_file) as handle_in:
+        for line in handle_in:
+            when, source, destination, seq, length = json.loads(line)
+            if length <= 0:
+                continue
+            flow = (source, destination)
+            if (flow, seq) in first:
+                delays.setdefault(flow, []).append(1000 * (when - first[flow, seq]))
+            else:
+                first[flow, seq] = when
+    for (source, destination), values in sorted(delays.items()):
+        sent = sum(1 for flow, _ in first if flow == (source, destination))
+        side = "server->client" if source == int(server_port) else "client->server"
+        values.sort()
+        quantiles = " ".join(f"{percentile(values, share):.0f}" for share in (0.1, 0.5, 0.9))
+        print(f"  capture {side} port {destination if side[0] == 's' else source}: {sent} segments, "
+              f"{len(values)} retransmitted after (p10 p50 p90) {quantiles} ms, "
+              f"{sum(value > 150 for value in values)} after more than 150 ms")
 
 
 def percentile(values, share):
@@ -201,10 +268,17 @@ def report(kernel_file, faultline_file, label, rtt_ms):
         model = json.load(handle_in)
     rtt_ms = float(rtt_ms)
     if label.startswith("bulk"):
-        ratio = model[0] / kernel[0]
+        k_median, m_median = percentile(kernel, 0.5), percentile(model, 0.5)
+        ratio = m_median / k_median
         verdict = "ok" if 0.5 <= ratio <= 2 else "OFF"
-        print(f"  {label:<26} kernel {kernel[0]:8.2f} s   faultline {model[0]:8.2f} s   "
-              f"ratio {ratio:5.2f} [{verdict}]")
+        spread = ""
+        if len(kernel) > 1:
+            spread = (f"   (runs {len(kernel)}: kernel {min(kernel):.2f}-{max(kernel):.2f}, "
+                      f"faultline {min(model):.2f}-{max(model):.2f})")
+        print(f"  {label:<26} kernel {k_median:8.2f} s   faultline {m_median:8.2f} s   "
+              f"ratio {ratio:5.2f} [{verdict}]{spread}")
+        print("JSONLINE " + json.dumps({"label": label, "kernel": kernel, "faultline": model,
+                                        "ratio": ratio}))
         return
     k, m = latency_figures(kernel, rtt_ms), latency_figures(model, rtt_ms)
     ks = ks_distance(k["affected"], m["affected"])
@@ -217,7 +291,8 @@ def report(kernel_file, faultline_file, label, rtt_ms):
     affected_ratio = (m["affected_share"] / k["affected_share"]) if k["affected_share"] else float("nan")
     p99_error = m["p99"] / k["p99"] - 1
     print(f"  {label:<14} fit       affected ratio {affected_ratio:5.2f}  stalled ratio "
-          f"{stall_ratio:5.2f}  p99 {100 * p99_error:+6.1f} %  KS(affected extra) {ks:4.2f}")
+          f"{stall_ratio:5.2f}  p99 {100 * p99_error:+6.1f} %  KS(affected extra) {ks:4.2f} "
+          f"({len(k['affected'])} vs {len(m['affected'])} samples)")
     print("JSONLINE " + json.dumps({
         "label": label, "kernel": {key: k[key] for key in k if key != "affected"},
         "faultline": {key: m[key] for key in m if key != "affected"}, "ks": ks}))
@@ -231,6 +306,10 @@ if __name__ == "__main__":
         client(*arguments)
     elif command == "delayline":
         delayline(*arguments)
+    elif command == "capture":
+        capture(*arguments)
+    elif command == "retransmissions":
+        retransmissions(*arguments)
     elif command == "report":
         report(*arguments)
     else:

@@ -32,7 +32,7 @@ import Testing
           }
         }
         guard time <= now || recovery == .fastRetransmit else { return lost }
-        sender.resent(at: time, by: recovery, rtt: rtt)
+        sender.resent(at: time, by: recovery, firstSent: lost.sent)
         if draws.next().unitInterval < rate { return (time, time + timeout, .timeout) }
         sender.retransmissionDelivered(at: time, rtt: rtt)
         last = max(last, time)
@@ -63,8 +63,47 @@ import Testing
     #expect(timer.recovery == .timeout)
     // RTT + rto_min, on the next 4 ms tick: 244 ms, as Linux measured at 40 ms RTT.
     #expect(timer.deadline - sent == 244_000_000)
-    sender.resent(at: timer.deadline, by: timer.recovery, rtt: rtt)
+    sender.resent(at: timer.deadline, by: timer.recovery, firstSent: sent)
+    _ = sender.sendTime(arrival: timer.deadline, rtt: rtt)
     #expect(sender.window.limit == 1, "a timeout collapses the window to one segment")
+  }
+
+  @Test func aRecoveryWhoseClosingAckIsLostHoldsNewDataUntilTheTimeout() {
+    var sender = TCPSenderModel(congestion: .cubic)
+    let rtt: UInt64 = 40_000_000
+    for _ in 0..<10 {
+      let sent = sender.sendTime(arrival: 0, rtt: rtt)
+      sender.delivered(sentAt: sent, rtt: rtt)
+    }
+    sender.recoveryAcknowledgementLost(at: 1_000_000, until: 300_000_000)
+    // The next segment would leave with the first ACK, at 40 ms; the lost ACK holds it to the timeout.
+    #expect(sender.sendTime(arrival: 0, rtt: rtt) == 300_000_000)
+    #expect(sender.sendTime(arrival: 0, rtt: rtt) == 300_000_000, "the window is kept (F-RTO)")
+  }
+
+  @Test func lossesOfOneFlightCutTheWindowOnceWhenTheRetransmissionLeaves() {
+    var sender = TCPSenderModel(congestion: .cubic)
+    let rtt: UInt64 = 100_000_000
+    sender.resent(at: 125_000_000, by: .fastRetransmit, firstSent: 0)
+    _ = sender.sendTime(arrival: 50_000_000, rtt: rtt)
+    #expect(sender.window.limit == 10, "not cut before the retransmission leaves")
+    _ = sender.sendTime(arrival: 125_000_000, rtt: rtt)
+    #expect(sender.window.limit == 7, "CUBIC cuts to 0.7")
+    // Sent before the cut: the same episode (Linux's high_seq), however late its SACK comes.
+    sender.resent(at: 260_000_000, by: .fastRetransmit, firstSent: 1_000_000)
+    _ = sender.sendTime(arrival: 260_000_000, rtt: rtt)
+    #expect(sender.window.limit == 7)
+    // Sent after the cut: a new episode.
+    sender.resent(at: 400_000_000, by: .fastRetransmit, firstSent: 300_000_000)
+    _ = sender.sendTime(arrival: 400_000_000, rtt: rtt)
+    #expect(sender.window.limit == 4)
+  }
+
+  @Test func dataSentBeforeTheLostAckIsNotHeld() {
+    var sender = TCPSenderModel(congestion: .cubic)
+    sender.recoveryAcknowledgementLost(at: 100_000_000, until: 300_000_000)
+    #expect(sender.sendTime(arrival: 50_000_000, rtt: 40_000_000) == 50_000_000)
+    #expect(sender.sendTime(arrival: 150_000_000, rtt: 40_000_000) == 300_000_000)
   }
 
   @Test func aLostSegmentWithOthersBehindItCostsAboutOneRoundTrip() {

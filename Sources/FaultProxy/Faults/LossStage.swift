@@ -9,7 +9,8 @@
 /// In `discard` mode decisions are keyed to the stream's segments (byte offset / segment size), so the
 /// same seed removes the same bytes however the reads were split. In `retransmit` mode each packet (a read
 /// cut at the segment size) gets its own draw, as each small message is its own packet on the wire; the
-/// bytes delivered are the same whatever the draws.
+/// bytes delivered are the same whatever the draws. ACKs are lost at the rate of the loss faults on the
+/// opposite direction; where a lost ACK shows (see `TCPSenderModel`) it takes one more draw.
 final class LossStage: QueuedStage {
   /// The real path's own round trip under the configured latency (loopback or a LAN), in nanoseconds.
   static let realPathRTT: UInt64 = 100_000
@@ -103,7 +104,8 @@ final class LossStage: QueuedStage {
       guard case .lost(let lostPacket, let lost) = held[index] else { continue }
       let marked = TCPSenderModel.fastRetransmitTime(lostSent: lost.sent, laterSent: sent, rtt: rtt)
       if marked < lost.deadline {
-        held[index] = recover(lostPacket, lost, at: marked, by: .fastRetransmit, rtt: rtt)
+        held[index] = recover(
+          lostPacket, lost, at: marked, by: .fastRetransmit, rtt: rtt, windowFull: sent > arrival)
       }
     }
     if held.isEmpty {
@@ -116,12 +118,14 @@ final class LossStage: QueuedStage {
   }
 
   /// Resends a lost packet at `time`: it gets through (its stall is logged) or is lost again and
-  /// waits for the next recovery.
+  /// waits for the next recovery. `windowFull`: a fast retransmission whose marking packet had to wait
+  /// for the window (a bulk sender; one that waits for its application sends new data behind the
+  /// retransmission, and that data's ACK makes up for a lost one).
   private func recover(
     _ packet: Chunk, _ lost: LostPacket, at time: UInt64, by recovery: TCPSenderModel.Recovery,
-    rtt: UInt64
+    rtt: UInt64, windowFull: Bool = false
   ) -> Held {
-    sender.resent(at: time, by: recovery, rtt: rtt)
+    sender.resent(at: time, by: recovery, firstSent: lost.firstSent)
     if lost.attempts < 15 && decider.isLost(draw: generator.next()) {
       let timeout = recovery == .timeout ? lost.timeout &* 2 : lost.timeout
       return .lost(
@@ -133,6 +137,15 @@ final class LossStage: QueuedStage {
           timeout: timeout, attempts: lost.attempts + 1))
     }
     sender.retransmissionDelivered(at: time, rtt: rtt)
+    if windowFull {
+      let rate = acknowledgementLossRate()
+      if rate > 0 && generator.next().unitInterval < rate {
+        let timeout = TCPSenderModel.retransmissionTimeout(
+          rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
+        sender.recoveryAcknowledgementLost(
+          at: time, until: time &+ timeout &+ tickPhase(timeout: timeout))
+      }
+    }
     context.log(
       "stall", bytes: packet.count, offset: packet.streamOffset,
       value: Double(time &- lost.firstSent) / 1_000_000, arrival: packet.arrival)
@@ -206,6 +219,11 @@ final class LossStage: QueuedStage {
   /// The configured latency of both directions (as the faults stand now) plus the real path's.
   private func pathRTT() -> UInt64 {
     Self.realPathRTT &+ context.host.configuredLatency()
+  }
+
+  /// The share of this direction's ACKs lost: the loss faults on the opposite direction.
+  private func acknowledgementLossRate() -> Double {
+    context.host.lossRate(on: context.direction == .upstream ? .downstream : .upstream)
   }
 
   override func receiveEnd(_ end: StreamEnd) {

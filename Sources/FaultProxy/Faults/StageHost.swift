@@ -28,6 +28,9 @@ protocol StageHost: AnyObject {
   /// The configured delay of every latency fault on both directions, as the faults stand now: the
   /// round trip a loss stage's modelled sender sees on top of the real path's.
   func configuredLatency() -> UInt64
+  /// The share of segments the loss faults on `direction` lose together, as the faults stand now:
+  /// for a loss stage, how many of its ACKs the other direction loses.
+  func lossRate(on direction: Direction) -> Double
   /// The proxy-wide token bucket of a bandwidth fault's `proxy_rate`, shared by every connection.
   func sharedBucket(for key: String, direction: Direction, rate: Double) -> SharedTokenBucket
 

@@ -13,8 +13,13 @@
 /// - retransmission timeout: the segment is alone in flight (a request, a lone message), so only the
 ///   timeout (round trip + `rto_min`, one tick late) resends it.
 /// A lost retransmission is recovered the same ways (RACK also marks a lost retransmission when a
-/// segment sent after it is SACKed), else by the timeout, doubling after each timeout. Loop-confined,
-/// deterministic.
+/// segment sent after it is SACKed), else by the timeout, doubling after each timeout.
+///
+/// ACKs are lost too. A lost ACK mostly goes unseen (the next cumulative ACK covers it), except the one
+/// that ends a fast recovery while data waits for the window: the receiver acknowledges the filled hole and
+/// what was sent behind it in one cumulative ACK, and Linux arms no loss probe during recovery, so the
+/// sender sends nothing new until its retransmission timeout; that timeout is spurious (everything
+/// had arrived), F-RTO sees so and the window is kept. Loop-confined, deterministic.
 struct TCPSenderModel {
   /// How a lost segment was recovered, for the event log.
   enum Recovery: String {
@@ -34,10 +39,15 @@ struct TCPSenderModel {
   private var acknowledgementHead = 0
   /// Lost segments not yet recovered: in flight for the window, with no acknowledgement time yet.
   private var unresolved = 0
-  /// Until when a further loss belongs to the same recovery episode (one window cut per episode).
-  private var episodeEnd: UInt64 = 0
+  /// When the window was last cut: a loss of a segment first sent before then belongs to the same
+  /// recovery episode (Linux's `high_seq`), and the window is cut once per episode.
+  private var episodeStart: UInt64?
   /// Segments leave in stream order: none before the one ahead of it.
   private var lastSent: UInt64 = 0
+  /// Window cuts not yet due (a timeout collapses the window), ascending in time.
+  private var pendingCuts: [(time: UInt64, timeout: Bool)] = []
+  /// A recovery's closing ACK was lost: nothing new leaves from `start` until the timeout at `end`.
+  private var stall: (start: UInt64, end: UInt64)?
 
   init(congestion: LossFault.CongestionControl) {
     window = CongestionWindow(control: congestion)
@@ -52,8 +62,18 @@ struct TCPSenderModel {
       now = max(now, next)
       acknowledge(upTo: now, rtt: rtt)
     }
+    if let stall, now >= stall.start {
+      if now < stall.end { now = stall.end }
+      self.stall = nil
+    }
     lastSent = now
     return now
+  }
+
+  /// The ACK of a fast retransmission sent at `time` was lost while data waited for the window: nothing new
+  /// leaves until `deadline`, its retransmission timeout (counted from the last ACK seen, at `time`).
+  mutating func recoveryAcknowledgementLost(at time: UInt64, until deadline: UInt64) {
+    stall = (time, deadline)
   }
 
   /// A segment sent at `sent` got through.
@@ -86,15 +106,16 @@ struct TCPSenderModel {
     max(laterSent &+ rtt, lostSent &+ rtt &+ rtt / 4)
   }
 
-  /// The lost segment is resent at `time` by `recovery`: the window reacts as Linux's does (a
-  /// timeout collapses it, a fast retransmit or probe cuts it once per recovery episode).
-  mutating func resent(at time: UInt64, by recovery: Recovery, rtt: UInt64) {
-    if recovery == .timeout {
-      window.timedOut()
-    } else if time >= episodeEnd {
-      window.reduce()
-      episodeEnd = time &+ rtt
-    }
+  /// The lost segment, first sent at `firstSent`, is resent at `time` by `recovery`: the window reacts
+  /// as Linux's does (a timeout collapses it, a fast retransmit or probe cuts it once per recovery
+  /// episode: not again for segments that were already out when it was cut).
+  mutating func resent(at time: UInt64, by recovery: Recovery, firstSent: UInt64) {
+    guard recovery == .timeout || firstSent >= episodeStart ?? 0 else { return }
+    episodeStart = time
+    // The model learns of a loss when the packet whose SACK marks it is sent, a round trip before
+    // the sender would; the cut waits for the retransmission, as the sender's does.
+    let index = pendingCuts.firstIndex { $0.time > time } ?? pendingCuts.endIndex
+    pendingCuts.insert((time, recovery == .timeout), at: index)
   }
 
   /// The copy resent at `time` got through.
@@ -114,10 +135,19 @@ struct TCPSenderModel {
     acknowledgementHead < acknowledgements.count ? acknowledgements[acknowledgementHead] : nil
   }
 
+  /// Applies, in time order, the ACKs and window cuts due by `now`.
   private mutating func acknowledge(upTo now: UInt64, rtt: UInt64) {
-    while let next = nextAcknowledgement, next <= now {
-      acknowledgementHead += 1
-      window.acknowledged(at: next, rtt: rtt)
+    while true {
+      let cut = pendingCuts.first
+      if let next = nextAcknowledgement, next <= now, next < cut?.time ?? .max {
+        acknowledgementHead += 1
+        window.acknowledged(at: next, rtt: rtt)
+      } else if let cut, cut.time <= now {
+        pendingCuts.removeFirst()
+        if cut.timeout { window.timedOut() } else { window.reduce() }
+      } else {
+        break
+      }
     }
     if acknowledgementHead > 256 && acknowledgementHead * 2 > acknowledgements.count {
       acknowledgements.removeFirst(acknowledgementHead)

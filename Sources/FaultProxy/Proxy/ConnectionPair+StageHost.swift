@@ -20,6 +20,14 @@ extension ConnectionPair: StageHost {
     return total
   }
 
+  func lossRate(on direction: Direction) -> Double {
+    var kept = 1.0
+    for stage in pipe(for: direction).stages {
+      if let loss = stage.fault.spec.kind as? LossFault { kept *= 1 - loss.steadyStateRate }
+    }
+    return 1 - kept
+  }
+
   private static func configuredDelay(of stage: any FaultStage) -> UInt64 {
     (stage.fault.spec.kind as? LatencyFault)?.delay.nanoseconds ?? 0
   }

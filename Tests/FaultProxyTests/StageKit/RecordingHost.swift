@@ -16,6 +16,8 @@ final class RecordingHost: StageHost {
   var openedAt: UInt64
   /// What `configuredLatency()` answers: the latency faults of the path, as a test sets them.
   var latency: UInt64 = 0
+  /// What `lossRate(on:)` answers per direction, as a test sets it.
+  var lossRates: [Direction: Double] = [:]
   var isLogging = true
   private(set) var actions: [(time: UInt64, action: Action)] = []
   private(set) var discardedBytes: [Direction: Int] = [:]
@@ -56,6 +58,8 @@ final class RecordingHost: StageHost {
   }
 
   func configuredLatency() -> UInt64 { latency }
+
+  func lossRate(on direction: Direction) -> Double { lossRates[direction] ?? 0 }
 
   func sharedBucket(for key: String, direction: Direction, rate: Double) -> SharedTokenBucket {
     let bucketKey = "\(key)/\(direction.rawValue)/\(rate)"

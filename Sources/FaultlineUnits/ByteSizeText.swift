@@ -24,7 +24,11 @@ public enum ByteSizeText {
     guard bytes >= 0 else {
       throw ValueError("expected a size of zero or more, got the negative size \"\(text)\"")
     }
-    guard bytes == bytes.rounded(), bytes < Double(Int.max) else {
+    guard bytes < Double(Int.max) else {
+      throw ValueError(
+        "expected a size below \(Int.max) bytes, got \"\(text)\", which is too large")
+    }
+    guard bytes == bytes.rounded() else {
       throw ValueError("expected a whole number of bytes, got \"\(text)\" (\(bytes) bytes)")
     }
     return Int(bytes)

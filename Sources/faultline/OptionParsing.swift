@@ -22,22 +22,12 @@ func parseAddress(_ text: String, option: String) throws -> SocketAddress {
   }
 }
 
-/// Parses a size option: a whole number of bytes with an optional unit (`B`, `KB`, `MB`, `GB`,
-/// `KiB`, `MiB`, `GiB`), naming the option and the value in the error.
+/// Parses a size option in the profiles' grammar (`64MiB`, `256MB`, `4096`), naming the option and
+/// the value in the error.
 func parseByteSize(_ text: String, option: String) throws -> Int {
-  let units: [(suffix: String, multiplier: Int)] = [
-    ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1_000), ("MB", 1_000_000),
-    ("GB", 1_000_000_000), ("B", 1),
-  ]
-  let trimmed = text.trimmingCharacters(in: .whitespaces)
-  let unit = units.first { trimmed.hasSuffix($0.suffix) } ?? ("", 1)
-  let number = trimmed.dropLast(unit.suffix.count).trimmingCharacters(in: .whitespaces)
-  guard !number.isEmpty, number.allSatisfy(\.isASCII), let value = Int(number), value >= 0 else {
-    throw ValidationError(
-      "\(option) \"\(text)\": expected a whole number of bytes with an optional unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. 64MiB"
-    )
+  do {
+    return try ByteSizeText.read(text.trimmingCharacters(in: .whitespaces))
+  } catch {
+    throw ValidationError("\(option) \"\(text)\": \(error.message)")
   }
-  let (bytes, overflow) = value.multipliedReportingOverflow(by: unit.multiplier)
-  guard !overflow else { throw ValidationError("\(option) \"\(text)\": too large") }
-  return bytes
 }

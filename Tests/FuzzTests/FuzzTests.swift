@@ -8,7 +8,7 @@ import Testing
 
 /// Mutation fuzzing of the three parsers that take outside input: profiles, the control API's request
 /// bodies and the mock's `/prompt`. No input may crash or hang them, and every rejection must say what
-/// is wrong. The default suite runs 2,000 inputs each; `Fuzz/run.sh` runs 1,000,000 (see Fuzz/README.md).
+/// is wrong. The default suite runs 2,000 inputs each; `FAULTLINE_FUZZ_INPUTS` sets more (Fuzz/README.md).
 @Suite struct FuzzTests {
   /// An input slower than this counts as a hang: far above any parse here (microseconds), so that
   /// a loaded machine descheduling the test for a moment is not taken for one.

@@ -79,7 +79,7 @@ struct FuzzRun {
   var slowest: Duration = .zero
   var elapsed: Duration = .zero
 
-  /// Inputs per run: `FAULTLINE_FUZZ_INPUTS` (Fuzz/run.sh sets 1,000,000), else a quick 2,000.
+  /// Inputs per run: `FAULTLINE_FUZZ_INPUTS` (e.g. 1,000,000 for a long run), else a quick 2,000.
   static var count: Int {
     ProcessInfo.processInfo.environment["FAULTLINE_FUZZ_INPUTS"].flatMap { Int($0) } ?? 2000
   }

@@ -53,8 +53,8 @@ struct CommandLineTests {
   func bufferLimit() async throws {
     let binary = try RepositoryPaths.faultline()
     for (value, complaint) in [
-      ("lots", "expected a whole number of bytes"), ("12XB", "expected a whole number of bytes"),
-      ("-5MiB", "expected a whole number of bytes"), ("100", "below the smallest useful bound"),
+      ("lots", "expected a size such as 100, 64KB or 1MiB"), ("12XB", "unknown size unit \"XB\""),
+      ("-5MiB", "negative size"), ("100", "below the smallest useful bound"),
       ("99999999999GiB", "too large"),
     ] {
       let refused = try await ChildRun(

@@ -5,7 +5,7 @@
 /// libFuzzer's driver: parses its flags (-runs=N, corpus directories, ...) from the command line,
 /// then calls the test with each input. Linked in by -sanitize=fuzzer.
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func libFuzzerRunDriver(
   _ argc: UnsafeMutablePointer<CInt>,
   _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
   _ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
@@ -21,5 +21,5 @@ public typealias FuzzTest = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 public func runFuzzer(_ test: FuzzTest) -> Never {
   var argc = CommandLine.argc
   var argv = CommandLine.unsafeArgv
-  exit(LLVMFuzzerRunDriver(&argc, &argv, test))
+  exit(libFuzzerRunDriver(&argc, &argv, test))
 }

@@ -15,9 +15,9 @@ import Testing
   @Test(arguments: [true, false])
   func aFrozenServerIsNoticedQuicklyAndTheClientRecoversWhenItResumes(pings: Bool) async throws {
     try await withFaultlineMock(arguments: ["--status-interval", "250ms"]) { child, port in
-      var configuration = ClientHarness.configuration(
-        port: port, silenceTimeout: pings ? nil : .milliseconds(1500))
-      if !pings { configuration.liveness.pingInterval = nil }
+      let configuration = ClientHarness.configuration(
+        port: port, pingInterval: pings ? .milliseconds(500) : nil,
+        silenceTimeout: pings ? nil : .milliseconds(1500))
       try await ComfyClient.withClient(configuration) { client in
         let events = StreamTracker(client.events())
         try await client.connect()

@@ -48,9 +48,8 @@ import Testing
   /// socket's registration), so the silence deadline, counting from the queueing, replaces it.
   @Test func theRaceIsRepairedOnceAJobWaits() async throws {
     try await RestartableMock.with(Self.realDefaults) { mock in
-      var old = ClientHarness.configuration(
-        port: mock.port, autoReconnect: false, silenceTimeout: nil)
-      old.clientId = "racer"
+      // The old socket must still be open when it is destroyed, or there is no race.
+      let old = ClientHarness.racer(port: mock.port, autoReconnect: false, silenceTimeout: nil)
       try await ComfyClient.withClient(old) { oldClient in
         try await oldClient.connect()
         try await ComfyClient.withClient(Self.client(port: mock.port, clientId: "racer")) {

@@ -171,26 +171,31 @@ import Testing
   @Test(arguments: [false, true])
   func aSocketThatStopsReceivingIsNoticedBySilenceAndReplaced(reconnectRace: Bool) async throws {
     try await RestartableMock.with({ $0.quirks = reconnectRace ? [.reconnectRace] : [] }) { mock in
-      var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(1))
-      configuration.clientId = "silence-test"
+      // Eight broadcast intervals of silence: a loaded machine can delay a broadcast or two.
+      let configuration = ClientHarness.racer(port: mock.port, silenceTimeout: .seconds(2))
       try await ComfyClient.withClient(configuration) { client in
         let events = StreamTracker(client.events())
         try await client.connect()
+        try await events.wait(for: "a status broadcast") { $0.filter(\.isStatus).count >= 2 }
+        let beforeTheft = events.count
         // A second socket with the same clientId takes over the server's routing, as in
-        // ComfyUI's reconnect race: the first socket stays open and answers pings, but the
-        // server no longer sends it anything.
-        var thief = ClientHarness.configuration(
-          port: mock.port, autoReconnect: false, silenceTimeout: nil)
-        thief.clientId = "silence-test"
+        // ComfyUI's reconnect race: the first socket stays open, but the server no longer
+        // sends it anything.
+        let thief = ClientHarness.racer(port: mock.port, autoReconnect: false, silenceTimeout: nil)
         try await ComfyClient.withClient(thief) { other in try await other.connect() }
-        try await events.wait(for: "a disconnect by silence") {
-          $0.contains(.disconnected(.silence(.seconds(1))))
+        try await events.wait(for: "a disconnect by silence after the theft") {
+          $0.dropFirst(beforeTheft).contains(.disconnected(.silence(.seconds(2))))
         }
-        try await events.wait(for: "reconnected") { $0.contains { $0.isReconnected } }
+        try await events.wait(for: "reconnected") {
+          $0.dropFirst(beforeTheft).contains { $0.isReconnected }
+        }
         let statuses = events.count { $0.isStatus }
         try await events.wait(for: "status broadcasts again") {
           $0.filter(\.isStatus).count > statuses + 2
         }
+        let reasons = events.items.compactMap(\.disconnectReason)
+        #expect(
+          reasons.allSatisfy { $0 == .silence(.seconds(2)) }, "disconnected because \(reasons)")
       }
     }
   }
@@ -201,13 +206,11 @@ import Testing
   @Test(arguments: [true, false])
   func theReconnectRaceIsDetectedAndRepaired(quirk: Bool) async throws {
     try await RestartableMock.with({ $0.quirks = quirk ? [.reconnectRace] : [] }) { mock in
-      var old = ClientHarness.configuration(
-        port: mock.port, autoReconnect: false, silenceTimeout: nil)
-      old.clientId = "racer"
+      // The old socket must still be open when it is destroyed, or there is no race.
+      let old = ClientHarness.racer(port: mock.port, autoReconnect: false, silenceTimeout: nil)
       // Eight broadcast intervals of silence before the client gives up on a socket: a loaded
       // machine can delay a broadcast or two, but not eight.
-      var configuration = ClientHarness.configuration(port: mock.port, silenceTimeout: .seconds(2))
-      configuration.clientId = "racer"
+      let configuration = ClientHarness.racer(port: mock.port, silenceTimeout: .seconds(2))
       try await ComfyClient.withClient(old) { oldClient in
         try await oldClient.connect()
         try await ComfyClient.withClient(configuration) { client in
@@ -226,7 +229,9 @@ import Testing
           try await events.wait(for: "status broadcasts on a live socket") {
             $0.filter(\.isStatus).count >= statuses + 16
           }
-          #expect(events.count { $0.isDisconnected } == (quirk ? 1 : 0))
+          let reasons = events.items.compactMap(\.disconnectReason)
+          #expect(
+            reasons == (quirk ? [.silence(.seconds(2))] : []), "disconnected because \(reasons)")
           #expect(client.connectionState == .connected)
         }
       }

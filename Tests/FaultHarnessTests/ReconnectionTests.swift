@@ -168,7 +168,11 @@ import Testing
 
   @Test func messagesAndPromptsWorkAfterAReconnect() async throws {
     try await TestSupport.withServer { manager, server in
-      let configuration = ComfyClientConfiguration.fastRecovery(baseURL: server.baseURL)
+      // The restart closes the socket, so detection needs no pings. Patient liveness instead: the
+      // 250 ms pong deadline can drop the new socket mid-prompt on a loaded machine, and the result
+      // would come from /history, which this test is not about.
+      let configuration = ComfyClientConfiguration.fastRecovery(
+        baseURL: server.baseURL, pingInterval: .seconds(2), silenceTimeout: .seconds(5))
       try await ComfyClient.withClient(configuration) { client in
         let events = trackEvents(client)
         try await client.connect()

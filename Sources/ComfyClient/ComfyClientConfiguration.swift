@@ -17,6 +17,7 @@ public struct ComfyClientConfiguration: Sendable {
     /// to this client (ComfyUI's reconnect race, #16010). A real ComfyUI sends nothing to an
     /// idle client, so by default silence only counts while one of this client's jobs waits
     /// (queueing one makes the server broadcast `status` at once); see `silenceCountsWhenIdle`.
+    /// Time the client's own process was starved of CPU does not count as the server's silence.
     public var silenceTimeout: Duration?
     /// Whether silence also counts while the client has no job waiting. Only for a server that
     /// sends something periodically, like the Faultline mock with `--status-interval`: against a

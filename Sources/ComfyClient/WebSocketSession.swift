@@ -115,10 +115,16 @@ final class WebSocketSession: Sendable {
   /// Returns once no frame has arrived for `timeout` while silence counts: always with
   /// `silenceCountsWhenIdle`, otherwise only while a job waits (from when it started waiting), as
   /// a real ComfyUI is silent towards an idle client.
+  ///
+  /// Time this watcher overslept does not count: the process was starved (a loaded machine), and
+  /// frames that arrived meanwhile may still wait unread in the socket; the reader woken with it
+  /// must get its turn before the server is called silent.
   private func watchSilence(timeout: Duration) async throws {
     let clock = ContinuousClock()
     // Whether the client is busy changes without a frame: look again at least this often.
     let recheck = min(timeout, .milliseconds(250))
+    var countingFrom: ContinuousClock.Instant?
+    var starved = Duration.zero
     while true {
       let last = lastFrame.withLock { $0 }
       let start: ContinuousClock.Instant
@@ -130,9 +136,18 @@ final class WebSocketSession: Sendable {
         try await clock.sleep(for: recheck)
         continue
       }
-      let deadline = start + timeout
+      if start != countingFrom {
+        countingFrom = start
+        starved = .zero
+      }
+      let deadline = start + timeout + starved
       if clock.now >= deadline { return }
-      try await clock.sleep(until: min(deadline, clock.now + recheck))
+      let wake = min(deadline, clock.now + recheck)
+      try await clock.sleep(until: wake)
+      // Ordinary scheduling delays count as silence; only a wake later than a whole recheck
+      // period is taken for starvation.
+      let late = clock.now - wake
+      if late > recheck { starved += late }
     }
   }
 }

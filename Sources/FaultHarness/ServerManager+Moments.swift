@@ -8,17 +8,22 @@ import ProxyControl
 /// server's own event file, so that a crash test is deterministic instead of a race with a sleep.
 ///
 /// The moment is counted from the call; the action follows within a few milliseconds of the
-/// server's event (the file is read every 2 ms).
+/// server's event (the file is read every 2 ms), later on a starved machine, and the server runs
+/// on until it comes: `waitFor` returns the server's stamp of the event, so that a caller can tell
+/// what it did after the moment.
 extension ServerManager {
-  /// Returns when `moment` has happened on the server on `port`.
+  /// Returns when `moment` has happened on the server on `port`, with the server's own stamp of
+  /// the event that made it (its `time_ns`, CLOCK_MONOTONIC nanoseconds; for `.after`, the clock
+  /// when the delay ended), so that a caller can tell what the server did after that event.
   /// - Throws: `ServerMomentError` when it did not come within `timeout` or the server ended.
+  @discardableResult
   public func waitFor(_ moment: ServerMoment, port: Int, timeout: Duration = .seconds(30))
-    async throws
+    async throws -> Int
   {
     guard let server = server(port: port) else { throw ServerManagerError.noServer(port: port) }
     if case .after(let delay) = moment {
       try await Task.sleep(for: delay)
-      return
+      return Int(MonotonicClock.now())
     }
     let pid = Int(server.pid)
     let reader = ServerEventReader(
@@ -27,7 +32,9 @@ extension ServerManager {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while ContinuousClock.now < deadline {
       for event in reader.readNew() where event.pid == pid {
-        if Self.matches(moment, event, seen: &seen) { return }
+        if Self.matches(moment, event, seen: &seen) {
+          return reader.origin + Int((event.time * 1e9).rounded())
+        }
       }
       guard server.process.isRunning else {
         throw ServerMomentError(port: port, moment: moment, reason: "the server ended first")
@@ -56,12 +63,15 @@ extension ServerManager {
     return try await stop(port: port)
   }
 
-  /// SIGSTOP at `moment`.
+  /// SIGSTOP at `moment`. Returns the server's stamp of the event that made the moment (see
+  /// `waitFor`); the server runs on for the moment's polling latency after it.
+  @discardableResult
   public func pause(port: Int, at moment: ServerMoment, timeout: Duration = .seconds(30))
-    async throws
+    async throws -> Int
   {
-    try await waitFor(moment, port: port, timeout: timeout)
+    let stamp = try await waitFor(moment, port: port, timeout: timeout)
     try await pause(port: port)
+    return stamp
   }
 
   static func matches(_ moment: ServerMoment, _ event: ObservedEvent, seen: inout Int) -> Bool {

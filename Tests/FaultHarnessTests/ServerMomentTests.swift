@@ -32,23 +32,35 @@ import Testing
   }
 
   @Test func aPauseAfterTheNthMessageFreezesTheServerRightThere() async throws {
-    try await TestSupport.withServer { servers, server in
-      try await ComfyClient.withClient(.fastRecovery(baseURL: server.baseURL)) { client in
+    // The harness stops the server a polling step after the server's event; its next message
+    // is a status interval away, so a 1 s interval gives a starved harness that much to act in
+    // (at 250 ms a loaded machine let a 5th message out). No silence deadline: status now comes
+    // less often than the fast-recovery client's 1.5 s would accept.
+    var options = TestSupport.mockOptions()
+    options.statusInterval = .seconds(1)
+    try await TestSupport.withServer(options) { servers, server in
+      try await ComfyClient.withClient(
+        .fastRecovery(baseURL: server.baseURL, silenceTimeout: nil)
+      ) { client in
         try await client.connect()
         let before = serverMessages(servers.eventsPath, pid: server.pid).count
-        try await servers.pause(
-          port: server.port, at: .messages(4, clientID: nil), timeout: .seconds(20))
+        // The count starts when the harness arms the moment, a little after `before` was read:
+        // the server's own stamp of the 3rd message tells which messages came after it.
+        let moment = try await servers.pause(
+          port: server.port, at: .messages(3, clientID: nil), timeout: .seconds(20))
         try await pollUntil("the server frozen", timeout: .seconds(5)) {
           processState(server.pid) == "T"
         }
         // Frozen: two status intervals pass without a line (a stopped process writes nothing).
-        try await Task.sleep(for: .milliseconds(600))
+        try await Task.sleep(for: .milliseconds(2200))
         let sent = serverMessages(servers.eventsPath, pid: server.pid).dropFirst(before)
           .filter { !($0["to"] as? [String] ?? []).isEmpty }
-        #expect(sent.count == 4, "\(sent)")
+        let upToTheMoment = sent.filter { ($0["time_ns"] as? Int ?? .max) <= moment }
+        #expect(upToTheMoment.count >= 3, "counted from the arming, after `before`: \(sent)")
+        #expect(upToTheMoment.count == sent.count, "a message after the 3rd: \(sent)")
         try await servers.resume(port: server.port)
         try await pollUntil("messages again after the resume", timeout: .seconds(10)) {
-          serverMessages(servers.eventsPath, pid: server.pid).count > before + 4
+          serverMessages(servers.eventsPath, pid: server.pid).count > before + sent.count
         }
       }
     }

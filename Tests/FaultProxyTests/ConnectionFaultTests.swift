@@ -182,13 +182,40 @@ import Testing
     await proxy.close()
   }
 
+  /// A child process being spawned holds a copy of every descriptor until its `exec`, the proxy's
+  /// listener too; closing the port must stop that copy listening as well, or it goes on accepting
+  /// connections a closed port refuses and a blackhole drops (seen as blackholes that let a connect
+  /// through, beside the suite's spawns on a loaded machine). A duplicate stands in for the copy.
+  @Test func aListenerCopyHeldElsewhereStopsListeningWhenThePortCloses() async throws {
+    let server = try makeEchoServer()
+    let proxy = try await ProxyFixture.start(upstreamPort: server.port)
+    var copy = try #require(ListenerCopy(port: proxy.port), "the proxy's listening socket")
+    try await proxy.engine.setFaults(
+      [FaultSpec(name: "down", kind: RefuseFault(mode: .closed))], forProxy: "test")
+    let error = #expect(throws: SocketError.self) { _ = try proxy.connect() }
+    #expect(error?.errnoValue == ECONNREFUSED, "the copy of the closed listener accepted")
+
+    try await proxy.engine.setFaults([], forProxy: "test")
+    copy = try #require(ListenerCopy(port: proxy.port), "the proxy's new listening socket")
+    try await proxy.engine.setFaults(
+      [FaultSpec(name: "gone", kind: RefuseFault(mode: .blackhole))], forProxy: "test")
+    // The port's SO_REUSEPORT group picks a listener per connection by its address: a listening
+    // copy beside the blackhole would take about half of these.
+    let pending = try (0..<8).map { _ in try PendingConnect(port: proxy.port) }
+    let outcomes = try await blocking {
+      pending.enumerated().map { $1.outcome(within: $0 == 0 ? 1500 : 0) }
+    }
+    #expect(outcomes.allSatisfy { $0 == nil }, "connects through the blackhole: \(outcomes)")
+    withExtendedLifetime(copy) {}
+    server.stop()
+    await proxy.close()
+  }
+
   @Test func switchingABlackholeOffNeverRefusesAConnect() async throws {
     let server = try makeEchoServer()
     let proxy = try await ProxyFixture.start(upstreamPort: server.port)
     let port = proxy.port
     var refused = 0
-    var switches = 0
-    var leaks = 0
     for _ in 0..<30 {
       try await proxy.engine.setFaults(
         [FaultSpec(name: "gone", kind: RefuseFault(mode: .blackhole))], forProxy: "test")
@@ -196,26 +223,19 @@ import Testing
       // blackhole) or answered by the listener; a refusal means a moment with nothing listening.
       // On a thread of its own: a loop of blocking calls must not hold a concurrency-pool thread.
       let hammer = ConnectHammer(port: port, for: .seconds(30))
-      // The fault comes off only once connects are being dropped, so they span the switch.
+      // The fault comes off only once connects are being dropped, so they span the switch. A
+      // connect through the blackhole itself is a failure too: beside the suite's spawns it came
+      // from a child's copy of the closed listener (aListenerCopyHeldElsewhere…, above).
       #expect(
         await pollUntil(timeout: .seconds(30)) { hammer.dropped >= 20 || hammer.outcome != nil },
         "no connect was dropped by the blackhole")
-      if hammer.outcome != nil {
-        // A connect got through the blackhole itself (seen beside busy processes, see
-        // docs/reliability.md): this switch tells nothing about the switch off.
-        leaks += 1
-        try await proxy.engine.setFaults([], forProxy: "test")
-        continue
-      }
+      #expect(hammer.outcome == nil, "a connect got through the blackhole")
       try await proxy.engine.setFaults([], forProxy: "test")
       #expect(await pollUntil(timeout: .seconds(40)) { hammer.outcome != nil })
       let outcome = hammer.outcome ?? (accepted: false, refused: 0)
       #expect(outcome.accepted, "no connect got through within 30 s")
       refused += outcome.refused
-      switches += 1
     }
-    #expect(
-      switches >= 10, "only \(switches) of 30 blackholes held (\(leaks) let a connect through)")
     #expect(refused == 0, "\(refused) connects were refused while a blackhole came off")
     server.stop()
     await proxy.close()

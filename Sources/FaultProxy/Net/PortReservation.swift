@@ -32,6 +32,16 @@ enum PortReservation {
     return (fd, port)
   }
 
+  /// Makes the listening socket `fd` stop listening now, for every process holding it, before
+  /// it is closed. `close` alone only drops this process's reference: a child being spawned at
+  /// that moment holds a copy of every descriptor until its `exec` (close-on-exec or not), and
+  /// while it does the socket keeps listening in the port's SO_REUSEPORT group and completes
+  /// handshakes that a closed or blackholed port must refuse or drop. `shutdown` on a listener
+  /// stops the socket itself (Linux: `inet_csk_listen_stop`), whoever else holds it.
+  static func stopListening(_ fd: Int32) {
+    _ = shutdown(fd, Int32(SHUT_RDWR))
+  }
+
   /// A non-blocking, close-on-exec TCP socket bound to `address` with SO_REUSEADDR and SO_REUSEPORT.
   static func boundSocket(_ address: SocketAddress) throws -> Int32 {
     try bound(address, reusePort: true)

@@ -57,6 +57,7 @@ final class SynBlackhole {
   /// Lets SYNs through again: the queued connection is dropped with the listener.
   func close() {
     Glibc.close(filler)
+    PortReservation.stopListening(listener)
     Glibc.close(listener)
   }
 }

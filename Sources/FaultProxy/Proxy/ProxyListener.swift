@@ -123,6 +123,12 @@ final class ProxyListener {
     guard let handle else { return }
     self.handle = nil
     handle.pointee.data = nil
+    var fd: uv_os_fd_t = -1
+    if uv_fileno(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self), &fd)
+      == 0
+    {
+      PortReservation.stopListening(fd)
+    }
     Self.closeHandle(handle)
   }
 

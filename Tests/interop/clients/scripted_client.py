@@ -2,9 +2,16 @@
 
 Python standard library only (its own small WebSocket client), so that nothing hides its timing. It
 connects to /ws?clientId=..., keeps a prompt running (--prompt), and reacts to a failure exactly as
-told: a dropped connection is seen at once; a silent one after --silence-timeout seconds (0: never,
-the client then waits forever on a half-open connection); it reconnects --reconnect-delay seconds
-after it noticed, retrying every 0.1 s. After a reconnect it reads /history and /queue (--check).
+told: a dropped connection is seen at once; a silent one --silence-timeout seconds after its last
+message (0: never, the client then waits forever on a half-open connection); it reconnects
+--reconnect-delay seconds after it noticed, retrying every 0.1 s. After a reconnect it reads /history
+and /queue (--check).
+
+Prompts are queued on a thread of their own, so the silence deadline keeps counting while a
+`POST /prompt` waits for its answer (a failure that holds the answer must not hold the watch too),
+over one keep-alive connection per session opened with the session: a prompt queued the moment a
+failure begins opens no connection of its own, so the first connection after a failure is the
+client's reconnection, as measured.
 
 It prints the JSON lines of Faultline's client protocol (docs/other-languages.md): connected,
 disconnected, reconnected, prompt_queued, prompt_done.
@@ -19,9 +26,10 @@ import os
 import socket
 import struct
 import sys
+import threading
 import time
+import http.client
 import urllib.parse
-import urllib.request
 import uuid
 
 WORKFLOW = {
@@ -37,10 +45,14 @@ WORKFLOW = {
 }
 
 
+SAY_LOCK = threading.Lock()
+
+
 def say(event, **fields):
     # time_ns: when it happened by the client's own CLOCK_MONOTONIC (time.monotonic_ns on Linux), so
     # that a reader starved on a loaded machine still places the event where it happened.
-    print(json.dumps({"event": event, "time_ns": time.monotonic_ns(), **fields}), flush=True)
+    with SAY_LOCK:
+        print(json.dumps({"event": event, "time_ns": time.monotonic_ns(), **fields}), flush=True)
 
 
 class Closed(Exception):
@@ -123,25 +135,68 @@ def main():
         sys.exit("scripted_client: no URL (argument or COMFY_URL)")
     url = urllib.parse.urlparse(options.url)
     client_id = str(uuid.uuid4())
-    base = f"http://{url.hostname}:{url.port}"
 
-    def http(method, path, body=None):
+    def request(api, method, path, body=None):
+        if api.sock is None:
+            raise OSError("this session's HTTP connection is closed")
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(base + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=2) as answer:
-            return json.loads(answer.read() or b"null")
+        api.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        answer = api.getresponse()
+        text = answer.read()
+        if answer.status != 200:
+            raise OSError(f"{method} {path}: HTTP {answer.status}")
+        return json.loads(text or b"null")
 
-    def queue_prompt():
-        # A new seed each time: the server's cache would otherwise finish an unchanged prompt at once.
-        WORKFLOW["3"]["inputs"]["seed"] += 1
-        try:
-            answer = http("POST", "/prompt", {"prompt": WORKFLOW, "client_id": client_id})
-            say("prompt_queued", prompt_id=answer["prompt_id"])
-            return answer["prompt_id"]
-        except Exception as error:  # the server may be down right now
-            say("prompt_failed", detail=str(error))
-            return None
+    class Prompts:
+        """The session's prompts: one queued at a time, the next when the last one finished."""
+
+        def __init__(self, api):
+            self.api = api
+            self.lock = threading.Lock()
+            self.running = None
+            self.finished = set()  # finished before their POST's answer was read
+            self.ended = False
+
+        def queue_next(self):
+            if options.prompt:
+                threading.Thread(target=self._queue, daemon=True).start()
+
+        def _queue(self):
+            with self.lock:
+                # A new seed each time: the server's cache would otherwise finish an unchanged
+                # prompt at once.
+                WORKFLOW["3"]["inputs"]["seed"] += 1
+                body = {"prompt": WORKFLOW, "client_id": client_id}
+            try:
+                prompt_id = request(self.api, "POST", "/prompt", body)["prompt_id"]
+            except Exception as error:  # the server may be down right now
+                say("prompt_failed", detail=str(error))
+                return
+            say("prompt_queued", prompt_id=prompt_id)
+            with self.lock:
+                if self.ended:
+                    return
+                if prompt_id not in self.finished:
+                    self.running = prompt_id
+                    return
+            self.done(prompt_id)
+
+        def saw_end(self, prompt_id):
+            with self.lock:
+                if prompt_id != self.running:
+                    self.finished.add(prompt_id)
+                    return
+                self.running = None
+            self.done(prompt_id)
+
+        def done(self, prompt_id):
+            say("prompt_done", prompt_id=prompt_id)
+            self.queue_next()
+
+        def end(self):
+            with self.lock:
+                self.ended = True
+            self.api.close()
 
     connected_before = False
     while True:
@@ -151,27 +206,35 @@ def main():
             time.sleep(0.1)
             continue
         say("reconnected" if connected_before else "connected", client_id=client_id)
+        # This session's HTTP connection. A request that fails leaves it closed for the rest of
+        # the session: reopening it would be a connection the failure did not ask for.
+        api = http.client.HTTPConnection(url.hostname, url.port, timeout=2)
+        try:
+            api.connect()
+        except OSError:
+            pass
+        api.auto_open = 0
         if connected_before and options.check:
             for path in ("/history", "/queue"):
                 try:
-                    http("GET", path)
+                    request(api, "GET", path)
                 except Exception:
-                    pass
+                    api.close()
         connected_before = True
-        running = queue_prompt() if options.prompt else None
+        prompts = Prompts(api)
+        prompts.queue_next()
         try:
             while True:
                 message = json.loads(ws.receive(options.silence_timeout or None))
                 data = message.get("data", {})
-                if message.get("type") == "executing" and data.get("node") is None \
-                        and data.get("prompt_id") == running:
-                    say("prompt_done", prompt_id=running)
-                    running = queue_prompt() if options.prompt else None
+                if message.get("type") == "executing" and data.get("node") is None:
+                    prompts.saw_end(data.get("prompt_id"))
         except socket.timeout:
             say("disconnected", detail=f"no message for {options.silence_timeout} s")
         except (OSError, Closed) as error:
             say("disconnected", detail=str(error))
         ws.close()
+        prompts.end()
         time.sleep(options.reconnect_delay)
 
 

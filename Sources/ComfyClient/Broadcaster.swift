@@ -12,6 +12,11 @@ final class Broadcaster<Element: Sendable>: Sendable {
   }
 
   private let state = Locked(State())
+  /// Serialises deliveries, so every subscriber sees values in the order `yield` was called. Kept
+  /// apart from `state` on purpose: a stream's `onTermination` runs while the Swift runtime holds the
+  /// cancelled task's status lock and takes `state`, and `Continuation.yield` takes that same task
+  /// lock; yielding while holding `state` deadlocked a yield against a cancelling subscriber.
+  private let delivery = Locked(())
 
   /// A new stream of every value yielded from now on; `initial` values come first.
   func subscribe(initial: [Element] = []) -> AsyncStream<Element> {
@@ -36,9 +41,10 @@ final class Broadcaster<Element: Sendable>: Sendable {
   }
 
   func yield(_ value: Element) {
-    // Yielding under the lock keeps every subscriber's order identical to the order of calls.
-    state.withLock { state in
-      for continuation in state.subscribers.values { continuation.yield(value) }
+    delivery.withLock {
+      // A subscriber removed between the copy and its yield only gets `.terminated` back.
+      let subscribers = state.withLock { Array($0.subscribers.values) }
+      for continuation in subscribers { continuation.yield(value) }
     }
   }
 

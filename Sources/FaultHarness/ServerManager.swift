@@ -64,7 +64,9 @@ public actor ServerManager {
       throw ServerManagerError.alreadyRunning(port: port)
     }
     let clock = ContinuousClock()
-    let retryUntil = clock.now.advanced(by: options.portRetryWindow)
+    // Counted from the first refusal, not from the first spawn: on a loaded machine one start of
+    // the debug binary alone can outlast the window.
+    var retryUntil: ContinuousClock.Instant?
     while true {
       let child = try ManagedChild(
         executable: FaultlineExecutable.url,
@@ -80,8 +82,10 @@ public actor ServerManager {
         servers[boundPort] = instance
         return instance
       } catch ChildProcessError.exitedBeforeReady(_, _, let stderr)
-        where port != 0 && stderr.contains("could not listen") && clock.now < retryUntil
+        where port != 0 && stderr.contains("could not listen")
+        && clock.now < (retryUntil ?? clock.now.advanced(by: options.portRetryWindow))
       {
+        retryUntil = retryUntil ?? clock.now.advanced(by: options.portRetryWindow)
         // The port is most likely still held by the process we just stopped (or by a socket in
         // TIME_WAIT without SO_REUSEADDR); it frees up within moments.
         try await Task.sleep(for: .milliseconds(50))

@@ -139,11 +139,19 @@ struct CompareCommand: AsyncParsableCommand {
       )
     }
     runner.mockOptions.objectInfo = objectInfo
-    let report: ClientReport
+    let outcome: Result<ClientReport, ClientRunError>
     do {
-      report = try await runner.run(selected)
+      outcome = .success(try await runner.run(selected))
     } catch {
-      fail(error.description)
+      outcome = .failure(error)
+    }
+    // A run that ended because a signal stopped its client is not a result: the guardian is still
+    // removing the runs' files and exits with 130 when done, so wait for it instead of reporting.
+    if ClientRunner.runsWereAbandoned { await guardian.value }
+    let report: ClientReport
+    switch outcome {
+    case .success(let finished): report = finished
+    case .failure(let error): fail(error.description)
     }
     Console.out(report.table() + "\n")
     writeReports(json: try report.jsonData(), html: report.html())

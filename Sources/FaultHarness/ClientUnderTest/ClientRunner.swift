@@ -71,12 +71,18 @@ public struct ClientRunner: Sendable {
       seed: seed)
   }
 
+  /// Whether `abandonRuns` was called: a run that ended since ended because of it.
+  public static var runsWereAbandoned: Bool { abandoned.withLock { $0 } }
+  private static let abandoned = Locked(false)
+
   /// The directories of runs under way (servers' files and event logs).
   private static let liveDirectories = Locked<Set<URL>>([])
 
   /// For a process about to exit on a signal, whose runs will not finish: stops every client's
   /// process group and removes the runs' files (the servers exit by themselves with this process).
   public static func abandonRuns() {
+    // Set before the clients are stopped: a run that ends because its client was stopped sees it.
+    abandoned.withLock { $0 = true }
     ClientProcess.stopEveryClient()
     let directories = liveDirectories.withLock { directories in
       defer { directories.removeAll() }

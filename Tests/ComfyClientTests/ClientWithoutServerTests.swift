@@ -6,11 +6,12 @@ import Testing
 
 /// The client's behaviour when nothing listens, and its configuration checks.
 @Suite struct ClientWithoutServerTests {
-  /// A loopback port that nothing listens on: bound, read back, closed.
-  private func closedPort() throws -> Int {
+  /// A loopback port that nothing listens on, and nothing else can take while the test runs: bound
+  /// but never listening (a connect is refused), held until the caller closes the descriptor. A
+  /// port merely bound and closed again was taken by another test's server in a busy run.
+  private func closedPort() throws -> (port: Int, descriptor: Int32) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     try #require(fd >= 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -21,12 +22,14 @@ import Testing
         bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
       }
     }
+    if !bound { close(fd) }
     try #require(bound)
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (Int(UInt16(bigEndian: address.sin_port)), fd)
   }
 
   @Test func connectFailsClearlyAfterTheHealthChecks() async throws {
-    let port = try closedPort()
+    let (port, held) = try closedPort()
+    defer { close(held) }
     var configuration = ClientHarness.configuration(port: port)
     configuration.healthCheck = .init(attempts: 2, delay: .milliseconds(10))
     try await ComfyClient.withClient(configuration) { client in

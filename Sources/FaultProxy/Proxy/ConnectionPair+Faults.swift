@@ -44,6 +44,7 @@ extension ConnectionPair {
       }
       pipe.replaceStages(chain)
     }
+    pathFigures = PathFigures(upstream: upstreamPipe.stages, downstream: downstreamPipe.stages)
     if isAwaitingRelease, connectionDecision(faults, logging: false) != .never {
       // The "never" fault is gone (its phase ended): the held connection goes ahead now.
       releaseHeldConnect()

@@ -12,24 +12,10 @@ extension ConnectionPair: StageHost {
     pipe(for: direction).discarded(count)
   }
 
-  func configuredLatency() -> UInt64 {
-    // Called for every chunk of a loss stage: walks the two pipes' stages without building a list.
-    var total: UInt64 = 0
-    for stage in upstreamPipe.stages { total &+= Self.configuredDelay(of: stage) }
-    for stage in downstreamPipe.stages { total &+= Self.configuredDelay(of: stage) }
-    return total
-  }
+  func configuredLatency() -> UInt64 { pathFigures.latency }
 
   func lossRate(on direction: Direction) -> Double {
-    var kept = 1.0
-    for stage in pipe(for: direction).stages {
-      if let loss = stage.fault.spec.kind as? LossFault { kept *= 1 - loss.steadyStateRate }
-    }
-    return 1 - kept
-  }
-
-  private static func configuredDelay(of stage: any FaultStage) -> UInt64 {
-    (stage.fault.spec.kind as? LatencyFault)?.delay.nanoseconds ?? 0
+    direction == .upstream ? pathFigures.upstreamLoss : pathFigures.downstreamLoss
   }
 
   func sharedBucket(for key: String, direction: Direction, rate: Double) -> SharedTokenBucket {

@@ -25,6 +25,9 @@ final class ConnectionPair: TCPConnectionDelegate {
   /// When the stages must be rebuilt: at the plan's next timeline edge, or once its version moves.
   var faultsValidUntil: UInt64 = .max
   var faultsVersion: UInt64 = 0
+  /// What loss stages ask of the path, worked out when the stage chains change rather than on every
+  /// chunk: the configured latency of both directions, and each direction's combined loss rate.
+  var pathFigures = PathFigures()
 
   init(
     worker: Worker, proxy: ProxyState, client: TCPConnection, upstream: TCPConnection, index: UInt64

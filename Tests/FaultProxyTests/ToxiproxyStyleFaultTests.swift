@@ -133,7 +133,7 @@ import Testing
     let server = try makeEchoServer()
     let fault = FaultSpec(
       name: "reset_peer", stream: .upstream,
-      kind: ResetFault(after: .milliseconds(200), startsAtFirstByte: true))
+      kind: ResetPeerFault(timeout: .milliseconds(200)))
     let proxy = try await ProxyFixture.start(upstreamPort: server.port, faults: [fault])
     let socket = try proxy.connect()
     // An idle connection older than the timeout is left alone: the clock has not started.

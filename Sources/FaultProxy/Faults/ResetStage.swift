@@ -3,19 +3,23 @@
 /// connections given by `probability` (drawn once per connection).
 final class ResetStage: BaseStage {
   private let reset: ResetFault
+  /// Toxiproxy's reset_peer: the clock starts at the first chunk in this direction, which is
+  /// dropped together with everything after it.
+  private let startsAtFirstByte: Bool
   private let armed: Bool
   private var budget: ByteBudget?
   private var timer: StageClock.Token?
   private var fired = false
 
-  init(context: StageContext, reset: ResetFault) {
+  init(context: StageContext, reset: ResetFault, startsAtFirstByte: Bool = false) {
     self.reset = reset
+    self.startsAtFirstByte = startsAtFirstByte
     armed = context.key.derived("reset-probability").occurs(withProbability: reset.probability)
     budget = reset.afterBytes.map { ByteBudget(limit: $0) }
     super.init(context: context)
     // With `stream: both` the two stages share one timer: the upstream one keeps it.
     // With `startsAtFirstByte` the timer starts at the first chunk instead (see `receive`).
-    guard armed, !reset.startsAtFirstByte,
+    guard armed, !startsAtFirstByte,
       context.fault.spec.stream != .both || context.direction == .upstream
     else { return }
     if reset.afterBytes == nil || reset.after != nil {
@@ -39,7 +43,7 @@ final class ResetStage: BaseStage {
       context.discarded(chunk.count)
       return
     }
-    if armed && reset.startsAtFirstByte {
+    if armed && startsAtFirstByte {
       // As Toxiproxy's reset_peer: the first chunk starts the clock and is never delivered.
       context.discarded(chunk.count)
       if timer == nil {

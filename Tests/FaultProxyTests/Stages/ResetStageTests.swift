@@ -46,7 +46,11 @@ import Testing
   }
 
   @Test func resetPeerStartsTheClockAtTheFirstByteAndDropsIt() {
-    let rig = Self.rig(ResetFault(after: .milliseconds(20), startsAtFirstByte: true))
+    // Built through reset_peer's own definition, as the data plane builds it.
+    let peer = ResetPeerFault(timeout: .milliseconds(20))
+    let rig = StageRig(FaultSpec(stream: .upstream, kind: peer)) {
+      peer.makeStage(context: $0) as! ResetStage
+    }
     rig.advance(to: rig.at(500))
     #expect(rig.host.actionList.isEmpty)
     rig.send(10, at: rig.at(500))

@@ -5,26 +5,21 @@ public struct ResetFault: Fault {
     case client, upstream, both
   }
 
-  /// Time since the connection opened (or since its first byte, with `startsAtFirstByte`).
+  /// Time since the connection opened.
   public var after: Duration?
   /// Bytes passed in the fault's direction(s).
   public var afterBytes: Int?
   /// Probability per connection that the reset happens at all (independent of toxicity).
   public var probability: Double
   public var side: Side
-  /// Toxiproxy's `reset_peer` (see `ResetPeerFault`): the clock starts at the first chunk in the
-  /// fault's direction, which is dropped together with everything after it. Not a field of `reset`.
-  public var startsAtFirstByte: Bool
 
   public init(
-    after: Duration? = nil, afterBytes: Int? = nil, probability: Double = 1, side: Side = .both,
-    startsAtFirstByte: Bool = false
+    after: Duration? = nil, afterBytes: Int? = nil, probability: Double = 1, side: Side = .both
   ) {
     self.after = after
     self.afterBytes = afterBytes
     self.probability = probability
     self.side = side
-    self.startsAtFirstByte = startsAtFirstByte
   }
 
   public func validated(given: Set<String>) throws(FaultFieldError) -> ResetFault {

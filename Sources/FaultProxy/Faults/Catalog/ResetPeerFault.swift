@@ -19,7 +19,7 @@ public struct ResetPeerFault: Fault {
     ],
     behaviour: .stage { fault, context in
       ResetStage(
-        context: context,
-        reset: ResetFault(after: fault.timeout, side: .both, startsAtFirstByte: true))
+        context: context, reset: ResetFault(after: fault.timeout, side: .both),
+        startsAtFirstByte: true)
     })
 }

@@ -1,7 +1,8 @@
-import FaultProxy
 import FaultlineTestSupport
 import Foundation
 import Testing
+
+@testable import FaultProxy
 
 /// `corrupt` flips bits, seeded by stream offset, and never changes the length of the stream.
 @Suite struct CorruptFaultTests {
@@ -52,5 +53,30 @@ import Testing
       data, fault: CorruptFault(rate: 1, afterBytes: 10_000), piece: 4_096)
     #expect(Array(received.prefix(10_000)) == Array(data.prefix(10_000)))
     #expect(zip(data.dropFirst(10_000), received.dropFirst(10_000)).allSatisfy { $0 != $1 })
+  }
+}
+
+/// `corrupt` on a manual clock: the split of reads is chosen exactly, which sockets cannot promise.
+@Suite struct CorruptStageTests {
+  static func corrupted(in pieces: [Int], seed: UInt64 = 3) -> [UInt8] {
+    let fault = CorruptFault(rate: 0.01, afterBytes: 100)
+    let rig = StageRig(FaultSpec(stream: .upstream, kind: fault), seed: seed) {
+      fault.makeStage(context: $0) as! CorruptStage
+    }
+    for count in pieces { rig.send(count, at: rig.at(0)) }
+    return rig.sink.bytes
+  }
+
+  @Test func oneReadAndManySmallReadsGetTheSameFlips() {
+    let whole = Self.corrupted(in: [20_000])
+    let split = Self.corrupted(in: Array(repeating: 7, count: 2_857) + [1])
+    #expect(whole.count == 20_000 && split.count == 20_000)
+    #expect(whole == split)
+    // The counting pattern the rig sends, to see which bytes changed.
+    let sent = (0..<20_000).map { UInt8(truncatingIfNeeded: $0) }
+    let changed = zip(sent, whole).enumerated().filter { $0.element.0 != $0.element.1 }
+    #expect(changed.allSatisfy { $0.offset >= 100 }, "after_bytes spared")
+    #expect((120...280).contains(changed.count), "about 1 % of 19,900 bytes: \(changed.count)")
+    #expect(Self.corrupted(in: [20_000], seed: 4) != whole, "another seed, other flips")
   }
 }

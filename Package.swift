@@ -162,7 +162,7 @@ let package = Package(
         // Helpers the test targets share (polling, sockets, servers, spawned processes): one copy of each.
         .target(
             name: "FaultlineTestSupport",
-            dependencies: ["ChildProcess", "FaultlineScope"],
+            dependencies: ["ChildProcess", "FaultlineScope", "FaultProxy"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

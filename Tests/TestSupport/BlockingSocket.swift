@@ -1,3 +1,4 @@
+import FaultProxy
 import Foundation
 import Glibc
 
@@ -161,29 +162,12 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
   }
 }
 
+/// Calls `body` with a literal loopback or other numeric `host` and `port` as a `sockaddr` and its
+/// length: FaultProxy's `SocketAddress`, the one place that builds them.
 public func withSockAddr<T>(
   host: String, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
-)
-  -> T
-{
-  if host.contains(":") {
-    var address = sockaddr_in6()
-    address.sin6_family = sa_family_t(AF_INET6)
-    address.sin6_port = port.bigEndian
-    inet_pton(AF_INET6, host, &address.sin6_addr)
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-      }
-    }
-  }
-  var address = sockaddr_in()
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_port = port.bigEndian
-  inet_pton(AF_INET, host, &address.sin_addr)
-  return withUnsafePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-      body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
-    }
-  }
+) -> T {
+  // A literal address never fails to parse; a name is not what tests pass here.
+  let address = try! SocketAddress(host: host, port: port)
+  return address.withSockAddr(body)
 }

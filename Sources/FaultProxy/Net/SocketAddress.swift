@@ -72,6 +72,11 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
   /// Calls `body` with the address as a `sockaddr`.
   func withSockAddr<T>(_ body: (UnsafePointer<sockaddr>) -> T) -> T {
+    withSockAddr { address, _ in body(address) }
+  }
+
+  /// Calls `body` with the address as a `sockaddr` and its length, as `bind` and `connect` take them.
+  public func withSockAddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
     var storage = sockaddr_storage()
     return withUnsafeMutablePointer(to: &storage) { pointer in
       let raw = UnsafeMutableRawPointer(pointer)
@@ -80,7 +85,8 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
       } else {
         uv_ip4_addr(numericHost, Int32(port), raw.assumingMemoryBound(to: sockaddr_in.self))
       }
-      return body(raw.assumingMemoryBound(to: sockaddr.self))
+      let length = isIPv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
+      return body(raw.assumingMemoryBound(to: sockaddr.self), socklen_t(length))
     }
   }
 

@@ -193,10 +193,7 @@ import Testing
   }
 
   private func temporaryDirectory() throws -> URL {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-client-compare-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    return directory
+    try ScratchDirectory.create(prefix: "faultline-client-compare-test")
   }
 }
 

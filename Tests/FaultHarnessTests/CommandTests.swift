@@ -12,9 +12,7 @@ import Testing
 @Suite struct CommandTests {
   @Test func upPrintsItsURLsServesThroughTheProxyAndTakesTheServerDownWhenKilled() async throws {
     // A SIGKILLed `up` cannot remove its server's files: they go into a directory of ours.
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-up-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try ScratchDirectory.create(prefix: "faultline-up-test")
     defer { try? FileManager.default.removeItem(at: directory) }
     let up = try ManagedChild(
       executable: FaultlineExecutable.url,
@@ -106,9 +104,7 @@ import Testing
   }
 
   @Test func compareReportsEachScenarioRecovered() async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-compare-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try ScratchDirectory.create(prefix: "faultline-compare-test")
     defer { try? FileManager.default.removeItem(at: directory) }
     let jsonPath = directory.appendingPathComponent("report.json").path
     let compare = try ManagedChild(

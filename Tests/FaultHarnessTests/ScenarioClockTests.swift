@@ -1,3 +1,4 @@
+import ChildProcess
 import FaultHarness
 import FaultProxy
 import Foundation
@@ -48,9 +49,7 @@ import Testing
 /// Profiles applied through `ProxyManager`.
 @Suite struct ProxyManagerProfileTests {
   @Test func aProfileFileIsAppliedRecordedAndClearedAndABadOneNamesItsFile() async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-profiles-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try ScratchDirectory.create(prefix: "faultline-profiles-test")
     defer { try? FileManager.default.removeItem(at: directory) }
     let good = directory.appendingPathComponent("slow.yaml")
     try """

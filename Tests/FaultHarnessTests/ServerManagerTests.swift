@@ -111,9 +111,7 @@ import Testing
 /// `MockServerOptions.objectInfo` reaches the spawned `faultline mock` (and with it `up` and `compare`).
 @Suite struct MockNodeSetTests {
   @Test func theServersNodeClassesComeFromTheGivenDump() async throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-dump-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try ScratchDirectory.create(prefix: "faultline-dump-test")
     defer { try? FileManager.default.removeItem(at: folder) }
     let dump = folder.appendingPathComponent("nodes.json")
     try Data(

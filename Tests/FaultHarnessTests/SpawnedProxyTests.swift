@@ -1,3 +1,4 @@
+import ChildProcess
 import ComfyClient
 import FaultHarness
 import Foundation
@@ -6,9 +7,7 @@ import Testing
 /// A proxy in its own process, its faults from a profile file.
 @Suite struct SpawnedProxyTests {
   @Test func aSpawnedProxyAppliesItsProfileAndStopsOnSIGTERM() async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-spawned-proxy-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try ScratchDirectory.create(prefix: "faultline-spawned-proxy-test")
     defer { try? FileManager.default.removeItem(at: directory) }
     let profile = directory.appendingPathComponent("slow.yaml")
     try """

@@ -1,3 +1,4 @@
+import ChildProcess
 import FaultlineLocking
 import FaultlineTestSupport
 import Foundation
@@ -131,9 +132,9 @@ import Testing
       faults: [
         FaultSpec(name: "lag", stream: .upstream, kind: LatencyFault(delay: .milliseconds(5)))
       ])
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-events-\(UUID()).jsonl")
-    defer { try? FileManager.default.removeItem(at: file) }
+    let directory = try ScratchDirectory.create(prefix: "faultline-events-test")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("events.jsonl")
     try proxy.engine.eventLog.attachFile(file)
     let socket = try proxy.connect()
     _ = try await roundTrip(socket, Array("one".utf8))

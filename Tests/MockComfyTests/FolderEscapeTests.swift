@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -8,9 +9,7 @@ import Testing
 @Suite struct FolderEscapeTests {
   /// A store in a fresh directory, with a secret file beside (outside) its folders.
   private func withStore(_ body: (OutputStore, URL) throws -> Void) throws {
-    let parent = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-escape-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    let parent = try ScratchDirectory.create(prefix: "faultline-escape-test")
     defer { try? FileManager.default.removeItem(at: parent) }
     let store = try OutputStore(parent: parent)
     let secret = parent.appendingPathComponent("secret.png")

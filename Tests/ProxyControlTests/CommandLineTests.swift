@@ -1,3 +1,4 @@
+import ChildProcess
 import FaultlineTestSupport
 import Foundation
 import Testing
@@ -11,9 +12,9 @@ struct CommandLineTests {
     let binary = try RepositoryPaths.faultline()
     let echo = try makeEchoServer()
     defer { echo.stop() }
-    let config = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-config-\(UUID()).json")
-    defer { try? FileManager.default.removeItem(at: config) }
+    let directory = try ScratchDirectory.create(prefix: "faultline-config-test")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let config = directory.appendingPathComponent("proxies.json")
     let proxies = [
       ["name": "from-config", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:\(echo.port)"]
     ]

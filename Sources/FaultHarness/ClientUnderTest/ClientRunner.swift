@@ -1,3 +1,4 @@
+import ChildProcess
 import ComfyClient
 import FaultProxy
 import FaultlineLocking
@@ -103,8 +104,12 @@ public struct ClientRunner: Sendable {
   public func measure(_ scenario: RecoveryScenario, run: Int) async throws(ClientRunError)
     -> ClientMeasurement
   {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "faultline-client-run-\(UUID().uuidString)")
+    let directory: URL
+    do {
+      directory = try ScratchDirectory.create(prefix: "faultline-client-run")
+    } catch {
+      throw .serverFailed("cannot set up the run: \(error)")
+    }
     Self.liveDirectories.withLock { _ = $0.insert(directory) }
     defer {
       try? FileManager.default.removeItem(at: directory)
@@ -113,7 +118,6 @@ public struct ClientRunner: Sendable {
     let servers: ServerManager
     let proxies: ProxyManager
     do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       servers = try ServerManager(options: mockOptions, parentDirectory: directory)
       proxies = try ProxyManager(seed: seed &+ UInt64(run))
     } catch {

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// What `/proc` says of a process: its state letter and its threads', its open descriptors and
 /// resident memory. One reader, for the library (a pause that waits for the stop) and the tests
 /// (alive, stopped, zombie, leaks) alike.
@@ -35,6 +39,38 @@ public enum ProcessTable {
       let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
     else { return nil }
     return kilobytes * 1024
+  }
+
+  /// The command-line arguments of `pid` (`/proc/PID/cmdline`), nil when there is no such process.
+  public static func arguments(of pid: Int32) -> [String]? {
+    guard let bytes = readWhole("/proc/\(pid)/cmdline") else { return nil }
+    return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// The ids of the live processes that have `argument` among their command-line arguments.
+  public static func processes(withArgument argument: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+      arguments(of: pid)?.contains(argument) == true && isAlive(pid)
+    }
+  }
+
+  /// A `/proc` file read with plain `read` calls until end of file: such files report a size of 0,
+  /// and `FileManager.contents(atPath:)` leaks the buffers it grows for them (LeakSanitizer, Swift
+  /// 6.3's FoundationEssentials).
+  private static func readWhole(_ path: String) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else { return nil }
+      if count == 0 { return bytes }
+      bytes += buffer[..<count]
+    }
   }
 
   /// The field after the parenthesised command name, which may itself hold spaces and parentheses.

@@ -197,16 +197,9 @@ import Testing
   }
 }
 
-/// Whether any process has `argument` among its command-line arguments.
+/// Whether any live process has `argument` among its command-line arguments.
 func processRunning(withArgument argument: String) -> Bool {
-  let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-  return entries.contains { entry in
-    guard Int(entry) != nil,
-      let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
-    else { return false }
-    return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == argument }
-      && isAlive(Int(entry) ?? 0)
-  }
+  !ProcessTable.processes(withArgument: argument).isEmpty
 }
 
 /// Renders a page with Debian's `chromium` in headless mode (scripts/setup installs it).

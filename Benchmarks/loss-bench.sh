@@ -11,9 +11,11 @@
 #   Benchmarks/loss-bench.sh          2 % loss at 0 and 20 ms each way, shortened counts (~5 min)
 #   Benchmarks/loss-bench.sh --full   1, 2, 5 % at 0, 20, 50 ms, 2000 exchanges, 1200 messages,
 #                                     20 MB bulk (long: bulk at 50 ms and 5 % alone takes minutes)
-# Counts can be set with RR_COUNT, MSG_COUNT, BULK_MB, BULK_RUNS (transfers per path, default 3:
-# the figure is their median), LOSSES="1 2", DELAYS="0 20"; the congestion
-# control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips the release build;
+# Counts can be set with RR_COUNT, MSG_COUNT (per stream), MSG_STREAMS (message streams side by
+# side, samples pooled, default 8), BULK_MB, BULK_RUNS (transfers per path, default 3: the figure is
+# their median); WORKLOADS (default "rr msg bulk") runs a subset, LOSSES="1 2" and DELAYS="0 20" other
+# conditions; the congestion control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips
+# the release build;
 # LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition;
 # LOSS_BENCH_CAPTURE=1 records the kernel path's packets at the router and prints how long its
 # retransmitted segments waited, per connection (a Python capture: it adds load, use it to study).
@@ -100,6 +102,8 @@ else
   rr_count="${RR_COUNT:-}" msg_count="${MSG_COUNT:-300}" bulk_mb="${BULK_MB:-}"
 fi
 bulk_runs="${BULK_RUNS:-3}"
+msg_streams="${MSG_STREAMS:-8}"
+workloads="${WORKLOADS:-rr msg bulk}"
 
 delay_line=""
 set_delay() {
@@ -157,7 +161,7 @@ for loss in $losses; do
     rtt=$((2 * delay))
     rr=${rr_count:-$((delay == 0 ? 2000 : 1000))}
     mb=${bulk_mb:-$((delay == 0 ? 20 : 4))}
-    echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr exchanges, msg $msg_count messages, bulk $mb MB"
+    echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr exchanges, msg $msg_streams streams of $msg_count messages, bulk $mb MB"
     for ns in "$C" "$S"; do nsx "$ns" nstat -n >/dev/null 2>&1 || true; done
     if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
       # Every kernel-path packet as it reaches the router, before the drop rule.
@@ -166,15 +170,23 @@ for loss in $losses; do
       for _ in $(seq 100); do grep -q ready "$work/capture.log" && break; sleep 0.05; done
     fi
     # Request/response and the message stream are light: they run side by side.
-    ip netns exec "$C" $bench client 10.77.2.2 5001 rr "$work/k-rr.json" "$rr" & k1=$!
-    $bench client 127.0.0.1 "$proxy_port" rr "$work/f-rr.json" "$rr" & f1=$!
-    ip netns exec "$C" $bench client 10.77.2.2 5001 msg "$work/k-msg.json" "$msg_count" & k2=$!
-    $bench client 127.0.0.1 "$proxy_port" msg "$work/f-msg.json" "$msg_count" & f2=$!
-    wait "$k1" "$f1" "$k2" "$f2"
-    $bench report "$work/k-rr.json" "$work/f-rr.json" "rr" "$rtt"
-    $bench report "$work/k-msg.json" "$work/f-msg.json" "msg" "$rtt"
-    both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" "$bulk_runs" >/dev/null
-    tail -2 "$work/results.txt" | head -1
+    light=()
+    if [[ " $workloads " == *" rr "* ]]; then
+      ip netns exec "$C" $bench client 10.77.2.2 5001 rr "$work/k-rr.json" "$rr" & light+=($!)
+      $bench client 127.0.0.1 "$proxy_port" rr "$work/f-rr.json" "$rr" & light+=($!)
+    fi
+    if [[ " $workloads " == *" msg "* ]]; then
+      ip netns exec "$C" $bench client 10.77.2.2 5001 msg "$work/k-msg.json" "$msg_count" "$msg_streams" & light+=($!)
+      $bench client 127.0.0.1 "$proxy_port" msg "$work/f-msg.json" "$msg_count" "$msg_streams" & light+=($!)
+    fi
+    ((${#light[@]})) && wait "${light[@]}"
+    for workload in rr msg; do
+      [[ " $workloads " == *" $workload "* ]] && $bench report "$work/k-$workload.json" "$work/f-$workload.json" "$workload" "$rtt"
+    done
+    if [[ " $workloads " == *" bulk "* ]]; then
+      both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" "$bulk_runs" >/dev/null
+      tail -2 "$work/results.txt" | head -1
+    fi
     if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
       kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true
       $bench retransmissions "$work/capture.jsonl" 5001
@@ -185,7 +197,7 @@ for loss in $losses; do
         sum[$1] += $2 } END { for (k in sum) printf "%s=%d ", k, sum[k] }')"
     if [[ -n "${LOSS_BENCH_KEEP:-}" ]]; then
       mkdir -p "$LOSS_BENCH_KEEP"
-      for f in k-rr f-rr k-msg f-msg; do cp "$work/$f.json" "$LOSS_BENCH_KEEP/$f-$loss-$delay.json"; done
+      for f in k-rr f-rr k-msg f-msg; do [[ -f "$work/$f.json" ]] && cp "$work/$f.json" "$LOSS_BENCH_KEEP/$f-$loss-$delay.json"; done
     fi
   done
 done

@@ -24,6 +24,9 @@ struct CongestionWindow {
     self.control = control
   }
 
+  /// Below the slow-start threshold: the window doubles each round trip it is used.
+  var isInSlowStart: Bool { window < threshold }
+
   /// How many segments may be in flight.
   var limit: Int {
     control == .none ? .max : max(1, Int(window))
@@ -55,20 +58,24 @@ struct CongestionWindow {
       let cubic = epochOrigin + Self.cubicC * pow(elapsed - epochK, 3)
       renoEstimate += 3 * (1 - Self.cubicBeta) / (1 + Self.cubicBeta) / window
       let target = max(cubic, renoEstimate)
-      window += target > window ? min(1, (target - window) / window) : 0.01 / window
+      // At most one segment per two ACKed (Linux's `cnt` of at least 2): 1.5x per round trip.
+      window += target > window ? min(0.5, (target - window) / window) : 0.01 / window
     }
   }
 
   /// A loss found by fast retransmit or a tail loss probe: multiplicative decrease, once per episode.
   mutating func reduce() {
     guard control != .none else { return }
+    // Linux keeps the window in whole segments (the fraction grown is a separate count, dropped
+    // here) and cuts it in integer arithmetic: 10, 7, 4, 2 with CUBIC's 717/1024.
+    let whole = window.rounded(.down)
     switch control {
     case .reno, .none:
-      window = max(2, window / 2)
+      window = max(2, (whole / 2).rounded(.down))
     case .cubic:
       // Fast convergence: a window cut below the previous maximum releases bandwidth sooner.
-      lastMaximum = window < lastMaximum ? window * (1 + Self.cubicBeta) / 2 : window
-      window = max(2, window * Self.cubicBeta)
+      lastMaximum = whole < lastMaximum ? whole * (1 + Self.cubicBeta) / 2 : whole
+      window = max(2, (whole * Self.cubicBeta).rounded(.down))
       epochStart = nil
     }
     threshold = window

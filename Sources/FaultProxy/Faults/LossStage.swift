@@ -10,13 +10,15 @@
 /// same seed removes the same bytes however the reads were split. In `retransmit` mode each packet (a read
 /// cut at the segment size) gets its own draw, as each small message is its own packet on the wire; the
 /// bytes delivered are the same whatever the draws. ACKs are lost at the rate of the loss faults on the
-/// opposite direction; where a lost ACK shows (see `TCPSenderModel`) it takes one more draw.
+/// opposite direction, drawn from a generator of their own (so the data's draws stay what they were);
+/// see `TCPSenderModel` for where a lost ACK shows.
 final class LossStage: QueuedStage {
   /// The real path's own round trip under the configured latency (loopback or a LAN), in nanoseconds.
   static let realPathRTT: UInt64 = 100_000
 
   private enum Held {
-    case ready(Chunk, release: UInt64)
+    /// `riders`: data written after it that joined its segment while it waited (see `OpenSegment`).
+    case ready(Chunk, release: UInt64, riders: [Chunk] = [])
     case lost(Chunk, LostPacket)
     case end(StreamEnd)
   }
@@ -31,17 +33,31 @@ final class LossStage: QueuedStage {
     /// The retransmission timeout in force, doubled by each timeout.
     let timeout: UInt64
     let attempts: Int
+    /// Data written after it that joined its segment before it first left.
+    var riders: [Chunk] = []
+  }
+
+  /// The last segment sent, while it may still take more bytes: the sender's TCP appends a write to
+  /// the last segment of its queue as long as that segment has not left (it waits for the window)
+  /// and has room, so small messages queued behind a small window leave together, in one segment,
+  /// with one fate.
+  private struct OpenSegment {
+    let sent: UInt64
+    var bytes: Int
+    let lost: Bool
   }
 
   private let loss: LossFault
   private var decider: LossDecider
   private var generator: SplitMix64
+  private var acknowledgementGenerator: SplitMix64
   private let cursor: SegmentCursor
   private var currentSegment: UInt64 = .max
   private var currentLost = false
   private var sender: TCPSenderModel
   /// Packets behind a lost one that is not recovered yet; the first is always `.lost`.
   private var held: [Held] = []
+  private var openSegment: OpenSegment?
   private var timer: StageClock.Token?
   private var timerDeadline: UInt64 = .max
 
@@ -49,6 +65,7 @@ final class LossStage: QueuedStage {
     self.loss = loss
     decider = LossDecider(loss)
     generator = context.key.derived("loss").generator()
+    acknowledgementGenerator = context.key.derived("loss-ack").generator()
     cursor = SegmentCursor(segmentSize: loss.segmentSize)
     sender = TCPSenderModel(congestion: loss.congestion)
     super.init(context: context)
@@ -75,16 +92,21 @@ final class LossStage: QueuedStage {
     case .retransmit:
       let rtt = pathRTT()
       let now = context.clock.now
+      let acknowledgementLoss = acknowledgementLossRate()
       chunk.forEachPacket(ofSize: loss.segmentSize) { packet in
-        send(packet, at: max(packet.arrival, now), rtt: rtt)
+        send(
+          packet, at: max(packet.arrival, now), rtt: rtt, acknowledgementLoss: acknowledgementLoss)
       }
       drain()
     }
   }
 
-  private func send(_ packet: Chunk, at arrival: UInt64, rtt: UInt64) {
+  private func send(_ packet: Chunk, at arrival: UInt64, rtt: UInt64, acknowledgementLoss: Double) {
+    if join(packet, arrivingAt: arrival) { return }
     let sent = sender.sendTime(arrival: arrival, rtt: rtt)
-    if decider.isLost(draw: generator.next()) {
+    let lost = decider.isLost(draw: generator.next())
+    openSegment = sent > arrival ? OpenSegment(sent: sent, bytes: packet.count, lost: lost) : nil
+    if lost {
       let minimum = loss.retransmissionTimeout.nanoseconds
       let (timer, recovery) = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: minimum)
       let deadline = timer &+ tickPhase(timeout: timer &- sent)
@@ -98,9 +120,11 @@ final class LossStage: QueuedStage {
       armTimer()
       return
     }
-    sender.delivered(sentAt: sent, rtt: rtt)
-    // Its SACK marks every earlier lost packet whose timer would fire later.
-    for index in held.indices {
+    let acknowledgementLost =
+      acknowledgementLoss > 0 && acknowledgementGenerator.next().unitInterval < acknowledgementLoss
+    sender.delivered(sentAt: sent, rtt: rtt, acknowledgementLost: acknowledgementLost)
+    // Its SACK, unless lost, marks every earlier lost packet whose timer would fire later.
+    for index in held.indices where !acknowledgementLost {
       guard case .lost(let lostPacket, let lost) = held[index] else { continue }
       let marked = TCPSenderModel.fastRetransmitTime(lostSent: lost.sent, laterSent: sent, rtt: rtt)
       if marked < lost.deadline {
@@ -115,6 +139,35 @@ final class LossStage: QueuedStage {
     } else {
       held.append(.ready(packet, release: sent))
     }
+  }
+
+  /// Adds `packet` to the last segment when that segment has not left yet and has room for it.
+  private func join(_ packet: Chunk, arrivingAt arrival: UInt64) -> Bool {
+    guard var open = openSegment, open.sent > arrival,
+      open.bytes + packet.count <= loss.segmentSize
+    else {
+      openSegment = nil
+      return false
+    }
+    var rider = packet
+    rider.arrival = open.sent
+    if open.lost {
+      // The lost segment is the last one sent, so the last held (and not yet recovered: it had not
+      // even left).
+      guard case .lost(let first, var lost) = held.last else {
+        openSegment = nil
+        return false
+      }
+      lost.riders.append(rider)
+      held[held.count - 1] = .lost(first, lost)
+    } else if held.isEmpty {
+      queue.enqueue(rider, at: open.sent)
+    } else {
+      held.append(.ready(rider, release: open.sent))
+    }
+    open.bytes += packet.count
+    openSegment = open
+    return true
   }
 
   /// Resends a lost packet at `time`: it gets through (its stall is logged) or is lost again and
@@ -134,7 +187,7 @@ final class LossStage: QueuedStage {
           firstSent: lost.firstSent, sent: time,
           deadline: time &+ timeout &+ tickPhase(timeout: timeout),
           recovery: .timeout,
-          timeout: timeout, attempts: lost.attempts + 1))
+          timeout: timeout, attempts: lost.attempts + 1, riders: lost.riders))
     }
     sender.retransmissionDelivered(at: time, rtt: rtt)
     if windowFull {
@@ -147,9 +200,10 @@ final class LossStage: QueuedStage {
       }
     }
     context.log(
-      "stall", bytes: packet.count, offset: packet.streamOffset,
+      "stall", bytes: lost.riders.reduce(packet.count) { $0 + $1.count },
+      offset: packet.streamOffset,
       value: Double(time &- lost.firstSent) / 1_000_000, arrival: packet.arrival)
-    return .ready(packet, release: time)
+    return .ready(packet, release: time, riders: lost.riders)
   }
 
   /// How far past RTT + rto_min + one tick a timeout fires: Linux rounds the timeout up to whole
@@ -170,9 +224,11 @@ final class LossStage: QueuedStage {
     var index = 0
     while index < held.count {
       switch held[index] {
-      case .ready(var chunk, let release):
-        chunk.arrival = release
-        queue.enqueue(chunk, at: release)
+      case .ready(let chunk, let release, let riders):
+        for var piece in CollectionOfOne(chunk) + riders {
+          piece.arrival = release
+          queue.enqueue(piece, at: release)
+        }
       case .end(let end):
         queue.enqueueEnd(end, at: 0)
       case .lost:
@@ -234,7 +290,10 @@ final class LossStage: QueuedStage {
     cancelOwnTimer()
     for item in held {
       switch item {
-      case .ready(let chunk, _), .lost(let chunk, _): queue.enqueue(chunk, at: 0)
+      case .ready(let chunk, _, let riders):
+        for piece in CollectionOfOne(chunk) + riders { queue.enqueue(piece, at: 0) }
+      case .lost(let chunk, let lost):
+        for piece in CollectionOfOne(chunk) + lost.riders { queue.enqueue(piece, at: 0) }
       case .end(let end): queue.enqueueEnd(end, at: 0)
       }
     }

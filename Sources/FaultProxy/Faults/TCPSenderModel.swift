@@ -15,8 +15,14 @@
 /// A lost retransmission is recovered the same ways (RACK also marks a lost retransmission when a
 /// segment sent after it is SACKed), else by the timeout, doubling after each timeout.
 ///
-/// ACKs are lost too. A lost ACK mostly goes unseen (the next cumulative ACK covers it), except the one
-/// that ends a fast recovery while data waits for the window: the receiver acknowledges the filled hole and
+/// The window grows only while it limits the sender (Linux's `tcp_is_cwnd_limited`): a sender that
+/// waits for its application, such as a stream of small messages, keeps the window its losses cut,
+/// down to two segments, and then its messages wait for ACKs.
+///
+/// ACKs are lost too. A lost ACK delays what it acknowledges to the next, cumulative, ACK (which
+/// shows when the window is that small) and a lost SACK delays the fast retransmit it would have
+/// started to the next SACK. The ACK that ends a fast recovery while data waits for the window is
+/// worse: the receiver acknowledges the filled hole and
 /// what was sent behind it in one cumulative ACK, and Linux arms no loss probe during recovery, so the
 /// sender sends nothing new until its retransmission timeout; that timeout is spurious (everything
 /// had arrived), F-RTO sees so and the window is kept. Loop-confined, deterministic.
@@ -48,6 +54,10 @@ struct TCPSenderModel {
   private var pendingCuts: [(time: UInt64, timeout: Bool)] = []
   /// A recovery's closing ACK was lost: nothing new leaves from `start` until the timeout at `end`.
   private var stall: (start: UInt64, end: UInt64)?
+  /// Delivered segments whose ACK was lost: the next ACK acknowledges them too.
+  private var awaitingNextAcknowledgement = 0
+  /// Whether the window limited the sender lately, which it must for the window to grow.
+  private var usage = WindowUsage()
 
   init(congestion: LossFault.CongestionControl) {
     window = CongestionWindow(control: congestion)
@@ -58,7 +68,7 @@ struct TCPSenderModel {
   mutating func sendTime(arrival: UInt64, rtt: UInt64) -> UInt64 {
     var now = max(arrival, lastSent)
     acknowledge(upTo: now, rtt: rtt)
-    while inFlight + unresolved >= window.limit, let next = nextAcknowledgement {
+    while outstanding >= window.limit, let next = nextAcknowledgement {
       now = max(now, next)
       acknowledge(upTo: now, rtt: rtt)
     }
@@ -67,6 +77,7 @@ struct TCPSenderModel {
       self.stall = nil
     }
     lastSent = now
+    usage.record(flight: outstanding + 1, limit: window.limit, at: now, rtt: rtt)
     return now
   }
 
@@ -76,16 +87,20 @@ struct TCPSenderModel {
     stall = (time, deadline)
   }
 
-  /// A segment sent at `sent` got through.
-  mutating func delivered(sentAt sent: UInt64, rtt: UInt64) {
-    insertAcknowledgement(sent &+ rtt)
+  /// A segment sent at `sent` got through; its ACK was lost or not.
+  mutating func delivered(sentAt sent: UInt64, rtt: UInt64, acknowledgementLost: Bool = false) {
+    if acknowledgementLost {
+      awaitingNextAcknowledgement += 1
+    } else {
+      acknowledge(sent &+ rtt)
+    }
   }
 
   /// A segment sent at `sent` was lost: the timer that recovers it if no later segment does.
   mutating func lost(sentAt sent: UInt64, rtt: UInt64, minimumTimeout: UInt64) -> (
     deadline: UInt64, recovery: Recovery
   ) {
-    let others = inFlight + unresolved
+    let others = outstanding
     unresolved += 1
     let timeout = Self.retransmissionTimeout(rtt: rtt, minimum: minimumTimeout)
     guard others > 0, let lastAcknowledgement = acknowledgements.last else {
@@ -121,7 +136,7 @@ struct TCPSenderModel {
   /// The copy resent at `time` got through.
   mutating func retransmissionDelivered(at time: UInt64, rtt: UInt64) {
     unresolved -= 1
-    insertAcknowledgement(time &+ rtt)
+    acknowledge(time &+ rtt)
   }
 
   /// Linux's timeout once the round trip is known: RTT + `rto_min`, fired on the next tick.
@@ -130,6 +145,9 @@ struct TCPSenderModel {
   }
 
   private var inFlight: Int { acknowledgements.count - acknowledgementHead }
+
+  /// Segments sent and not yet acknowledged: delivered (ACK due or lost), lost and not yet recovered.
+  private var outstanding: Int { inFlight + awaitingNextAcknowledgement + unresolved }
 
   private var nextAcknowledgement: UInt64? {
     acknowledgementHead < acknowledgements.count ? acknowledgements[acknowledgementHead] : nil
@@ -141,7 +159,7 @@ struct TCPSenderModel {
       let cut = pendingCuts.first
       if let next = nextAcknowledgement, next <= now, next < cut?.time ?? .max {
         acknowledgementHead += 1
-        window.acknowledged(at: next, rtt: rtt)
+        if usage.allowsGrowth(of: window) { window.acknowledged(at: next, rtt: rtt) }
       } else if let cut, cut.time <= now {
         pendingCuts.removeFirst()
         if cut.timeout { window.timedOut() } else { window.reduce() }
@@ -155,10 +173,46 @@ struct TCPSenderModel {
     }
   }
 
+  /// An ACK leaves the receiver to arrive at `time`: for its segment and those whose ACK was lost.
+  private mutating func acknowledge(_ time: UInt64) {
+    for _ in 0...awaitingNextAcknowledgement { insertAcknowledgement(time) }
+    awaitingNextAcknowledgement = 0
+  }
+
   private mutating func insertAcknowledgement(_ time: UInt64) {
     // Mostly in order (send times only grow); a retransmission may land a little earlier in the list.
     var index = acknowledgements.count
     while index > acknowledgementHead && acknowledgements[index - 1] > time { index -= 1 }
     acknowledgements.insert(time, at: index)
+  }
+}
+
+/// How much of the congestion window a sender used lately: Linux grows the window only when it
+/// limited the sender in the current or the last round trip, or, in slow start, while it is under
+/// twice the most segments out at once (`tcp_is_cwnd_limited`).
+struct WindowUsage {
+  private var roundEnd: UInt64 = 0
+  private var limitedThisRound = false
+  private var limitedLastRound = false
+  private var peakThisRound = 0
+  private var peakLastRound = 0
+
+  /// A segment left at `now` with `flight` segments out, itself included.
+  mutating func record(flight: Int, limit: Int, at now: UInt64, rtt: UInt64) {
+    if now >= roundEnd {
+      limitedLastRound = limitedThisRound
+      peakLastRound = peakThisRound
+      limitedThisRound = false
+      peakThisRound = 0
+      roundEnd = now &+ rtt
+    }
+    peakThisRound = max(peakThisRound, flight)
+    if flight >= limit { limitedThisRound = true }
+  }
+
+  func allowsGrowth(of window: CongestionWindow) -> Bool {
+    if limitedThisRound || limitedLastRound { return true }
+    return window.isInSlowStart
+      && window.window < 2 * Double(max(peakThisRound, peakLastRound))
   }
 }

@@ -141,4 +141,62 @@ import Testing
     #expect(none < 2, "without a window only recoveries cost time: \(none) s")
     #expect(cubic > 2 * none)
   }
+
+  @Test func cutsAreInWholeSegmentsAsLinuxMakesThem() {
+    var window = CongestionWindow(control: .cubic)
+    var limits: [Int] = []
+    for _ in 0..<4 {
+      window.reduce()
+      limits.append(window.limit)
+    }
+    #expect(limits == [7, 4, 2, 2], "CUBIC's 717/1024 on whole segments")
+  }
+
+  @Test func anApplicationLimitedSenderKeepsTheWindowItsLossesCut() {
+    let rtt: UInt64 = 100_000_000
+    let gap: UInt64 = 50_000_000
+    // A message every 50 ms on a 100 ms path: two out at a time, never ten.
+    var messages = TCPSenderModel(congestion: .cubic)
+    for index in UInt64(0)..<400 {
+      messages.delivered(sentAt: messages.sendTime(arrival: index * gap, rtt: rtt), rtt: rtt)
+    }
+    #expect(messages.window.limit == 10, "not grown while unused")
+    // Three losses, each in an episode of its own, bring it to two segments...
+    for episode in UInt64(1)...3 {
+      let time = 400 * gap + episode * 10 * rtt
+      messages.resent(at: time, by: .fastRetransmit, firstSent: time - rtt)
+      messages.delivered(sentAt: messages.sendTime(arrival: time, rtt: rtt), rtt: rtt)
+    }
+    #expect(messages.window.limit == 2)
+    // ...where two messages in flight fill it: it grows only a little while they do.
+    let resumed = 400 * gap + 40 * rtt
+    for index in UInt64(0)..<20 {
+      let sent = messages.sendTime(arrival: resumed + index * gap, rtt: rtt)
+      messages.delivered(sentAt: sent, rtt: rtt)
+    }
+    #expect((2...4).contains(messages.window.limit), "\(messages.window.limit)")
+    // A bulk sender fills its window and grows it.
+    var bulk = TCPSenderModel(congestion: .cubic)
+    for _ in 0..<100 { bulk.delivered(sentAt: bulk.sendTime(arrival: 0, rtt: rtt), rtt: rtt) }
+    #expect(bulk.window.limit > 40, "slow start: \(bulk.window.limit)")
+  }
+
+  @Test func aLostAckHoldsTheWindowUntilTheNextAck() {
+    let rtt: UInt64 = 100_000_000
+    func third(firstAckLost: Bool) -> UInt64 {
+      var sender = TCPSenderModel(congestion: .cubic)
+      for episode in UInt64(1)...3 {
+        sender.resent(at: episode * 1_000, by: .fastRetransmit, firstSent: episode * 1_000)
+      }
+      let start: UInt64 = 1_000_000_000
+      sender.delivered(
+        sentAt: sender.sendTime(arrival: start, rtt: rtt), rtt: rtt,
+        acknowledgementLost: firstAckLost)
+      sender.delivered(sentAt: sender.sendTime(arrival: start + rtt / 2, rtt: rtt), rtt: rtt)
+      #expect(sender.window.limit == 2)
+      return sender.sendTime(arrival: start + rtt, rtt: rtt) - start
+    }
+    #expect(third(firstAckLost: false) == rtt, "the first ACK makes room as the third is written")
+    #expect(third(firstAckLost: true) == rtt + rtt / 2, "the second ACK, 50 ms on, makes room")
+  }
 }

@@ -19,7 +19,11 @@ struct CommandLineTests {
       ["name": "from-config", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:\(echo.port)"]
     ]
     try JSONSerialization.data(withJSONObject: proxies).write(to: config)
-    let child = try ChildRun(binary, ["proxy", "--api", "127.0.0.1:0", "--config", config.path])
+    let child = try ChildRun(
+      binary,
+      [
+        "proxy", "--api", "127.0.0.1:0", "--config", config.path, "--exit-with-parent",
+      ])
     let line = try await child.firstLine(timeout: 20)
     let readyLine = try #require(line, "no ready line")
     let ready = try #require(

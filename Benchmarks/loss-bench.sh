@@ -11,8 +11,9 @@
 #   Benchmarks/loss-bench.sh          2 % loss at 0 and 20 ms each way, shortened counts (~5 min)
 #   Benchmarks/loss-bench.sh --full   1, 2, 5 % at 0, 20, 50 ms, 2000 exchanges, 1200 messages,
 #                                     20 MB bulk (long: bulk at 50 ms and 5 % alone takes minutes)
-# Counts can be set with RR_COUNT, MSG_COUNT (per stream), MSG_STREAMS (message streams side by
-# side, samples pooled, default 8), BULK_MB, BULK_RUNS (transfers per path, default 3: the figure is
+# Counts can be set with RR_COUNT (per connection), RR_STREAMS (request/response connections side by
+# side, samples pooled, default 4), MSG_COUNT (per stream), MSG_STREAMS (message streams side by
+# side, default 8), BULK_MB, BULK_RUNS (transfers per path, default 3: the figure is
 # their median); WORKLOADS (default "rr msg bulk") runs a subset, LOSSES="1 2" and DELAYS="0 20" other
 # conditions; the congestion control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips
 # the release build;
@@ -103,6 +104,7 @@ else
 fi
 bulk_runs="${BULK_RUNS:-3}"
 msg_streams="${MSG_STREAMS:-8}"
+rr_streams="${RR_STREAMS:-4}"
 workloads="${WORKLOADS:-rr msg bulk}"
 
 delay_line=""
@@ -151,6 +153,8 @@ both() { # workload count label rtt [repeat]
 
 echo "loss-bench: kernel TCP ($(uname -r), $LOSS_BENCH_CC, $ipt statistic drops, TSO/GSO/GRO off) vs faultline loss (congestion ${CONGESTION:-default})"
 echo "  extra delay = sample - the run's 10th percentile; affected: extra > 3 ms + RTT/4; stalled: extra > 150 ms"
+echo "  KS: on the affected samples' extra delays, plain and with delays within 1 ms taken as equal;"
+echo "  kernel/2: the kernel's first half of samples against its second, the reference's own spread"
 for loss in $losses; do
   probability=$(python3 -c "print($loss/100)")
   nsx "$R" $ipt -F FORWARD
@@ -161,7 +165,7 @@ for loss in $losses; do
     rtt=$((2 * delay))
     rr=${rr_count:-$((delay == 0 ? 2000 : 1000))}
     mb=${bulk_mb:-$((delay == 0 ? 20 : 4))}
-    echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr exchanges, msg $msg_streams streams of $msg_count messages, bulk $mb MB"
+    echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr_streams connections of $rr exchanges, msg $msg_streams streams of $msg_count messages, bulk $mb MB"
     for ns in "$C" "$S"; do nsx "$ns" nstat -n >/dev/null 2>&1 || true; done
     if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
       # Every kernel-path packet as it reaches the router, before the drop rule.
@@ -172,8 +176,8 @@ for loss in $losses; do
     # Request/response and the message stream are light: they run side by side.
     light=()
     if [[ " $workloads " == *" rr "* ]]; then
-      ip netns exec "$C" $bench client 10.77.2.2 5001 rr "$work/k-rr.json" "$rr" & light+=($!)
-      $bench client 127.0.0.1 "$proxy_port" rr "$work/f-rr.json" "$rr" & light+=($!)
+      ip netns exec "$C" $bench client 10.77.2.2 5001 rr "$work/k-rr.json" "$rr" "$rr_streams" & light+=($!)
+      $bench client 127.0.0.1 "$proxy_port" rr "$work/f-rr.json" "$rr" "$rr_streams" & light+=($!)
     fi
     if [[ " $workloads " == *" msg "* ]]; then
       ip netns exec "$C" $bench client 10.77.2.2 5001 msg "$work/k-msg.json" "$msg_count" "$msg_streams" & light+=($!)

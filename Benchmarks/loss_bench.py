@@ -11,6 +11,8 @@
                                    prints the comparison of one condition
   capture DEVS OUT                 TCP headers arriving on DEVS (comma-separated), as JSON lines
   retransmissions CAPTURE PORT     per connection: how long retransmitted segments waited
+  table OUTPUT                     a markdown table, with the goals checked, of a loss-bench.sh
+                                   run's output (its JSONLINE records)
 
 Workloads (the first byte of a connection picks one on the server):
   rr    COUNT exchanges of a 100-byte request and a 100-byte answer; sample = round trip
@@ -19,6 +21,7 @@ Workloads (the first byte of a connection picks one on the server):
   bulk  the server sends MB megabytes; sample = seconds from the request to the end of stream
         (bulk figures are medians over the repeated transfers)
 """
+import bisect
 import heapq
 import json
 import os
@@ -30,6 +33,9 @@ import threading
 import time
 
 MESSAGE = 100
+# Delays closer than this are one delay to KS: scheduling on a shared 2-core machine moves a sample
+# by a few tenths of a millisecond on either path.
+KS_TOLERANCE_MS = 1.0
 
 
 def recv_exact(sock, size):
@@ -243,26 +249,27 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def ks_distance(first, second):
-    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the empirical CDFs."""
+def ks_distance(first, second, tolerance=0.0):
+    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the empirical CDFs. With a
+    tolerance (ms), a gap counts only beyond a shift of that much along the delay axis (Levy-style):
+    both paths put a lost message's delay at one value (50 ms at 0 ms RTT: the next message's SACK),
+    and the plain statistic then turns a 0.3 ms offset of two such spikes into a distance near 1."""
     if not first or not second:
         return float("nan")
     a, b = sorted(first), sorted(second)
-    i = j = 0
+
+    def cdf(values, x):
+        return bisect.bisect_right(values, x) / len(values)
+
     gap = 0.0
-    while i < len(a) and j < len(b):
-        value = min(a[i], b[j])
-        while i < len(a) and a[i] <= value:
-            i += 1
-        while j < len(b) and b[j] <= value:
-            j += 1
-        gap = max(gap, abs(i / len(a) - j / len(b)))
-    return gap
+    for x in a + b:
+        gap = max(gap, cdf(a, x - tolerance) - cdf(b, x), cdf(b, x - tolerance) - cdf(a, x))
+    return max(gap, 0.0)
 
 
-def latency_figures(samples, rtt_ms):
+def latency_figures(samples, rtt_ms, base=None):
     """Extra delay over the path's own time (the run's 10th percentile, robust to a few fast outliers)."""
-    base = percentile(samples, 0.10)
+    base = percentile(samples, 0.10) if base is None else base
     extra = [value - base for value in samples]
     # Affected: more than scheduling noise and a quarter round trip late (a TLP at 0 ms RTT is ~8 ms).
     affected = [value for value in extra if value > 3 + rtt_ms / 4]
@@ -275,6 +282,8 @@ def latency_figures(samples, rtt_ms):
         "affected": affected,
         "affected_share": len(affected) / len(samples),
         "stalled_share": len(stalled) / len(samples),
+        "stalled_count": len(stalled),
+        "count": len(samples),
     }
 
 
@@ -299,6 +308,17 @@ def report(kernel_file, faultline_file, label, rtt_ms):
         return
     k, m = latency_figures(kernel, rtt_ms), latency_figures(model, rtt_ms)
     ks = ks_distance(k["affected"], m["affected"])
+    ks_tolerant = ks_distance(k["affected"], m["affected"], KS_TOLERANCE_MS)
+    # The kernel against itself: its first half of samples (the first connections, or the first
+    # exchanges of one) against the second, on the same base. Where Faultline misses a goal by no
+    # more than this, the miss is within what the reference itself varies by.
+    base = percentile(kernel, 0.10)
+    half = len(kernel) // 2
+    k1 = latency_figures(kernel[:half], rtt_ms, base)
+    k2 = latency_figures(kernel[half:], rtt_ms, base)
+    self_stall = (k2["stalled_share"] / k1["stalled_share"]) if k1["stalled_share"] else float("nan")
+    self_p99 = k2["p99"] / k1["p99"] - 1
+    self_ks = ks_distance(k1["affected"], k2["affected"], KS_TOLERANCE_MS)
     for name, figures in (("kernel", k), ("faultline", m)):
         print(f"  {label:<14} {name:<9} p50 {figures['p50']:7.1f}  p90 {figures['p90']:7.1f}  "
               f"p99 {figures['p99']:7.1f}  p99.9 {figures['p999']:7.1f} ms   "
@@ -307,12 +327,73 @@ def report(kernel_file, faultline_file, label, rtt_ms):
     stall_ratio = (m["stalled_share"] / k["stalled_share"]) if k["stalled_share"] else float("nan")
     affected_ratio = (m["affected_share"] / k["affected_share"]) if k["affected_share"] else float("nan")
     p99_error = m["p99"] / k["p99"] - 1
+    stalled_counts = (f"({round(k['stalled_share'] * len(kernel))} vs "
+                      f"{round(m['stalled_share'] * len(model))})")
     print(f"  {label:<14} fit       affected ratio {affected_ratio:5.2f}  stalled ratio "
-          f"{stall_ratio:5.2f}  p99 {100 * p99_error:+6.1f} %  KS(affected extra) {ks:4.2f} "
+          f"{stall_ratio:5.2f} {stalled_counts}  p99 {100 * p99_error:+6.1f} %  KS(affected extra) {ks:4.2f}, "
+          f"within {KS_TOLERANCE_MS:g} ms {ks_tolerant:4.2f} "
           f"({len(k['affected'])} vs {len(m['affected'])} samples)")
+    print(f"  {label:<14} kernel/2  its two halves: stalled ratio {self_stall:5.2f}  p99 "
+          f"{100 * self_p99:+6.1f} %  KS within {KS_TOLERANCE_MS:g} ms {self_ks:4.2f}")
     print("JSONLINE " + json.dumps({
         "label": label, "kernel": {key: k[key] for key in k if key != "affected"},
-        "faultline": {key: m[key] for key in m if key != "affected"}, "ks": ks}))
+        "faultline": {key: m[key] for key in m if key != "affected"}, "ks": ks,
+        "ks_tolerant": ks_tolerant,
+        "kernel_halves": {"stalled_ratio": self_stall, "p99_error": self_p99, "ks_tolerant": self_ks}}))
+
+
+def table(output_file):
+    """One row per condition and workload from a loss-bench.sh output, goals checked: stalled share
+    within 1.5x, p99 within 30 %, KS within 1 ms <= 0.3, bulk 0.5-2x. The stalled share is not
+    judged on fewer than ten stalled samples on either path: a count that small varies by a third
+    or more between runs of the same path."""
+    condition = "?"
+    print("| loss, delay each way | workload | p50 k / f (ms) | p99 k / f (ms) | stalled k / f "
+          "| p99 error | KS (within 1 ms) | kernel/2: stalled, p99, KS | goals |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    with open(output_file) as handle_in:
+        for line in handle_in:
+            if line.startswith("== "):
+                words = line.split()
+                condition = f"{words[1]} %, {words[6]} ms"
+            if not line.startswith("JSONLINE "):
+                continue
+            record = json.loads(line[len("JSONLINE "):])
+            label = record["label"]
+            if label.startswith("bulk"):
+                kernel, model = record["kernel"], record["faultline"]
+                ratio = record["ratio"]
+                verdict = "met" if 0.5 <= ratio <= 2 else "**missed**"
+                print(f"| {condition} | {label} | | | | | | | {percentile(kernel, 0.5):.2f} / "
+                      f"{percentile(model, 0.5):.2f} s, {ratio:.2f}x (k {min(kernel):.2f}-"
+                      f"{max(kernel):.2f}, f {min(model):.2f}-{max(model):.2f}): {verdict} |")
+                continue
+            k, m = record["kernel"], record["faultline"]
+            halves = record.get("kernel_halves", {})
+            p99_error = m["p99"] / k["p99"] - 1
+            stalled = (f"{100 * k['stalled_share']:.2f} / {100 * m['stalled_share']:.2f} % "
+                       f"({k.get('stalled_count', '?')} / {m.get('stalled_count', '?')})")
+            misses = []
+            if "stalled_count" in k:
+                small = min(k["stalled_count"], m["stalled_count"]) < 10
+            else:
+                small = k["stalled_share"] == 0 or m["stalled_share"] == 0
+            ratio = m["stalled_share"] / k["stalled_share"] if k["stalled_share"] else float("nan")
+            if not small and not (1 / 1.5 <= ratio <= 1.5):
+                misses.append(f"stalled {ratio:.2f}x")
+            if abs(p99_error) > 0.3:
+                misses.append(f"p99 {100 * p99_error:+.0f} %")
+            ks = record.get("ks_tolerant", record["ks"])
+            if ks > 0.3:
+                misses.append(f"KS {ks:.2f}")
+            verdict = "met" if not misses else "**missed**: " + ", ".join(misses)
+            if small:
+                verdict += " (stalled: under 10 samples, not judged)"
+            print(f"| {condition} | {label} | {k['p50']:.1f} / {m['p50']:.1f} | {k['p99']:.1f} / "
+                  f"{m['p99']:.1f} | {stalled} ({ratio:.2f}x) | {100 * p99_error:+.1f} % | "
+                  f"{ks:.2f} (plain {record['ks']:.2f}) | {halves.get('stalled_ratio', float('nan')):.2f}x, "
+                  f"{100 * halves.get('p99_error', float('nan')):+.0f} %, "
+                  f"{halves.get('ks_tolerant', float('nan')):.2f} | {verdict} |")
 
 
 if __name__ == "__main__":
@@ -329,5 +410,7 @@ if __name__ == "__main__":
         retransmissions(*arguments)
     elif command == "report":
         report(*arguments)
+    elif command == "table":
+        table(*arguments)
     else:
         sys.exit(__doc__)

@@ -32,7 +32,7 @@ import Testing
           }
         }
         guard time <= now || recovery == .fastRetransmit else { return lost }
-        sender.resent(at: time, by: recovery, firstSent: lost.sent)
+        sender.resent(at: time, by: recovery, firstSent: lost.sent, rtt: rtt)
         if draws.next().unitInterval < rate { return (time, time + timeout, .timeout) }
         sender.retransmissionDelivered(at: time, rtt: rtt)
         last = max(last, time)
@@ -63,7 +63,7 @@ import Testing
     #expect(timer.recovery == .timeout)
     // RTT + rto_min, on the next 4 ms tick: 244 ms, as Linux measured at 40 ms RTT.
     #expect(timer.deadline - sent == 244_000_000)
-    sender.resent(at: timer.deadline, by: timer.recovery, firstSent: sent)
+    sender.resent(at: timer.deadline, by: timer.recovery, firstSent: sent, rtt: rtt)
     _ = sender.sendTime(arrival: timer.deadline, rtt: rtt)
     #expect(sender.window.limit == 1, "a timeout collapses the window to one segment")
   }
@@ -84,17 +84,17 @@ import Testing
   @Test func lossesOfOneFlightCutTheWindowOnceWhenTheRetransmissionLeaves() {
     var sender = TCPSenderModel(congestion: .cubic)
     let rtt: UInt64 = 100_000_000
-    sender.resent(at: 125_000_000, by: .fastRetransmit, firstSent: 0)
+    sender.resent(at: 125_000_000, by: .fastRetransmit, firstSent: 0, rtt: rtt)
     _ = sender.sendTime(arrival: 50_000_000, rtt: rtt)
     #expect(sender.window.limit == 10, "not cut before the retransmission leaves")
     _ = sender.sendTime(arrival: 125_000_000, rtt: rtt)
     #expect(sender.window.limit == 7, "CUBIC cuts to 0.7")
     // Sent before the cut: the same episode (Linux's high_seq), however late its SACK comes.
-    sender.resent(at: 260_000_000, by: .fastRetransmit, firstSent: 1_000_000)
+    sender.resent(at: 260_000_000, by: .fastRetransmit, firstSent: 1_000_000, rtt: rtt)
     _ = sender.sendTime(arrival: 260_000_000, rtt: rtt)
     #expect(sender.window.limit == 7)
     // Sent after the cut: a new episode.
-    sender.resent(at: 400_000_000, by: .fastRetransmit, firstSent: 300_000_000)
+    sender.resent(at: 400_000_000, by: .fastRetransmit, firstSent: 300_000_000, rtt: rtt)
     _ = sender.sendTime(arrival: 400_000_000, rtt: rtt)
     #expect(sender.window.limit == 4)
   }
@@ -164,7 +164,7 @@ import Testing
     // Three losses, each in an episode of its own, bring it to two segments...
     for episode in UInt64(1)...3 {
       let time = 400 * gap + episode * 10 * rtt
-      messages.resent(at: time, by: .fastRetransmit, firstSent: time - rtt)
+      messages.resent(at: time, by: .fastRetransmit, firstSent: time - rtt, rtt: rtt)
       messages.delivered(sentAt: messages.sendTime(arrival: time, rtt: rtt), rtt: rtt)
     }
     #expect(messages.window.limit == 2)
@@ -186,7 +186,8 @@ import Testing
     func third(firstAckLost: Bool) -> UInt64 {
       var sender = TCPSenderModel(congestion: .cubic)
       for episode in UInt64(1)...3 {
-        sender.resent(at: episode * 1_000, by: .fastRetransmit, firstSent: episode * 1_000)
+        sender.resent(
+          at: episode * 1_000, by: .fastRetransmit, firstSent: episode * 1_000, rtt: 0)
       }
       let start: UInt64 = 1_000_000_000
       sender.delivered(

@@ -171,25 +171,37 @@ final class LossStage: QueuedStage {
   }
 
   /// Resends a lost packet at `time`: it gets through (its stall is logged) or is lost again and
-  /// waits for the next recovery. `windowFull`: a fast retransmission whose marking packet had to wait
-  /// for the window (a bulk sender; one that waits for its application sends new data behind the
-  /// retransmission, and that data's ACK makes up for a lost one).
+  /// waits for the next recovery. When the ACK of a fast retransmission that got through is lost:
+  /// with `windowFull` (the marking packet had to wait for the window: a bulk sender) nothing new
+  /// leaves until the timeout; a sender that waits for its application holds new data in the
+  /// recovery until another ACK comes or, with none, the timeout.
   private func recover(
     _ packet: Chunk, _ lost: LostPacket, at time: UInt64, by recovery: TCPSenderModel.Recovery,
     rtt: UInt64, windowFull: Bool = false
   ) -> Held {
-    sender.resent(at: time, by: recovery, firstSent: lost.firstSent)
+    sender.resent(at: time, by: recovery, firstSent: lost.firstSent, rtt: rtt)
     if lost.attempts < 15 && decider.isLost(draw: generator.next()) {
       let timeout = recovery == .timeout ? lost.timeout &* 2 : lost.timeout
+      let deadline = time &+ timeout &+ tickPhase(timeout: timeout)
+      sender.retransmissionLost(at: time, until: deadline)
       return .lost(
         packet,
         LostPacket(
-          firstSent: lost.firstSent, sent: time,
-          deadline: time &+ timeout &+ tickPhase(timeout: timeout),
-          recovery: .timeout,
+          firstSent: lost.firstSent, sent: time, deadline: deadline, recovery: .timeout,
           timeout: timeout, attempts: lost.attempts + 1, riders: lost.riders))
     }
-    sender.retransmissionDelivered(at: time, rtt: rtt)
+    let acknowledgementLoss = acknowledgementLossRate()
+    if recovery == .fastRetransmit && !windowFull && acknowledgementLoss > 0
+      && acknowledgementGenerator.next().unitInterval < acknowledgementLoss
+    {
+      let timeout = TCPSenderModel.retransmissionTimeout(
+        rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
+      sender.retransmissionDelivered(
+        at: time, rtt: rtt,
+        acknowledgementLostUntil: time &+ timeout &+ tickPhase(timeout: timeout))
+    } else {
+      sender.retransmissionDelivered(at: time, rtt: rtt)
+    }
     if windowFull {
       let rate = acknowledgementLossRate()
       if rate > 0 && generator.next().unitInterval < rate {

@@ -58,6 +58,11 @@ struct TCPSenderModel {
   private var awaitingNextAcknowledgement = 0
   /// Whether the window limited the sender lately, which it must for the window to grow.
   private var usage = WindowUsage()
+  /// A fast recovery in progress: from a fast retransmission until its ACK comes back, Linux's
+  /// proportional rate reduction lets new data leave only as segments are delivered (with fewer out
+  /// than the cut window, one for one: `prr_delivered - prr_out`). A message stream's next message
+  /// thus waits for the retransmission's ACK, as the kernel's does.
+  private var recovery: (start: UInt64, end: UInt64, delivered: Int, sent: Int)?
 
   init(congestion: LossFault.CongestionControl) {
     window = CongestionWindow(control: congestion)
@@ -68,9 +73,21 @@ struct TCPSenderModel {
   mutating func sendTime(arrival: UInt64, rtt: UInt64) -> UInt64 {
     var now = max(arrival, lastSent)
     acknowledge(upTo: now, rtt: rtt)
-    while outstanding >= window.limit, let next = nextAcknowledgement {
-      now = max(now, next)
+    while true {
+      if outstanding >= window.limit, let next = nextAcknowledgement {
+        now = max(now, next)
+      } else if let recovery, now >= recovery.start, now < recovery.end,
+        recovery.delivered <= recovery.sent
+      {
+        now = max(now, min(nextAcknowledgement ?? recovery.end, recovery.end))
+      } else {
+        break
+      }
       acknowledge(upTo: now, rtt: rtt)
+    }
+    if let active = recovery, now >= active.start {
+      recovery =
+        now < active.end ? (active.start, active.end, active.delivered, active.sent + 1) : nil
     }
     if let stall, now >= stall.start {
       if now < stall.end { now = stall.end }
@@ -124,7 +141,8 @@ struct TCPSenderModel {
   /// The lost segment, first sent at `firstSent`, is resent at `time` by `recovery`: the window reacts
   /// as Linux's does (a timeout collapses it, a fast retransmit or probe cuts it once per recovery
   /// episode: not again for segments that were already out when it was cut).
-  mutating func resent(at time: UInt64, by recovery: Recovery, firstSent: UInt64) {
+  mutating func resent(at time: UInt64, by recovery: Recovery, firstSent: UInt64, rtt: UInt64) {
+    if recovery == .fastRetransmit { startRecovery(at: time, rtt: rtt) }
     guard recovery == .timeout || firstSent >= episodeStart ?? 0 else { return }
     episodeStart = time
     // The model learns of a loss when the packet whose SACK marks it is sent, a round trip before
@@ -133,10 +151,45 @@ struct TCPSenderModel {
     pendingCuts.insert((time, recovery == .timeout), at: index)
   }
 
-  /// The copy resent at `time` got through.
-  mutating func retransmissionDelivered(at time: UInt64, rtt: UInt64) {
+  /// A fast retransmission at `time` starts a recovery, or extends the one in progress (Linux stays
+  /// in one recovery until everything out when it began is acknowledged). The SACK that started it
+  /// counts as delivered, the retransmission as sent.
+  private mutating func startRecovery(at time: UInt64, rtt: UInt64) {
+    if var active = recovery, time < active.end {
+      active.end = max(active.end, time &+ rtt)
+      active.sent += 1
+      recovery = active
+    } else {
+      recovery = (time, time &+ rtt, 1, 1)
+    }
+  }
+
+  /// The copy resent at `time` was lost too: the recovery it is part of lasts until that copy is
+  /// resent, by a SACK or by the timeout at `deadline` (with no new data let out meanwhile, no SACK
+  /// comes in a message stream: it waits for the timeout, as Linux's does).
+  mutating func retransmissionLost(at time: UInt64, until deadline: UInt64) {
+    if var active = recovery, time >= active.start, time <= active.end {
+      active.end = max(active.end, deadline)
+      recovery = active
+    }
+  }
+
+  /// The copy resent at `time` got through. When its ACK was lost (`acknowledgementLostUntil`: the
+  /// timeout that then resends it), the next ACK acknowledges it, and the recovery it was part of
+  /// lasts until then or, if no ACK comes, until that timeout (spurious: F-RTO keeps the window).
+  mutating func retransmissionDelivered(
+    at time: UInt64, rtt: UInt64, acknowledgementLostUntil deadline: UInt64? = nil
+  ) {
     unresolved -= 1
-    acknowledge(time &+ rtt)
+    guard let deadline else {
+      acknowledge(time &+ rtt)
+      return
+    }
+    awaitingNextAcknowledgement += 1
+    if var active = recovery, time >= active.start {
+      active.end = max(active.end, deadline)
+      recovery = active
+    }
   }
 
   /// Linux's timeout once the round trip is known: RTT + `rto_min`, fired on the next tick.
@@ -159,6 +212,9 @@ struct TCPSenderModel {
       let cut = pendingCuts.first
       if let next = nextAcknowledgement, next <= now, next < cut?.time ?? .max {
         acknowledgementHead += 1
+        if let active = recovery, next > active.start, next <= active.end {
+          recovery?.delivered += 1
+        }
         if usage.allowsGrowth(of: window) { window.acknowledged(at: next, rtt: rtt) }
       } else if let cut, cut.time <= now {
         pendingCuts.removeFirst()

@@ -13,7 +13,8 @@
 /// - retransmission timeout: the segment is alone in flight (a request, a lone message), so only the
 ///   timeout (round trip + `rto_min`, one tick late) resends it.
 /// A lost retransmission is recovered the same ways (RACK also marks a lost retransmission when a
-/// segment sent after it is SACKed), else by the timeout, doubling after each timeout.
+/// segment sent after it is SACKed), else by the timeout, doubling after each timeout. During a fast
+/// recovery new data leaves only as segments are delivered (proportional rate reduction).
 ///
 /// The window grows only while it limits the sender (Linux's `tcp_is_cwnd_limited`): a sender that
 /// waits for its application, such as a stream of small messages, keeps the window its losses cut,

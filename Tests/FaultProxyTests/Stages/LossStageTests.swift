@@ -112,6 +112,33 @@ import Testing
     #expect(!sacksLost.isEmpty && sacksLost.allSatisfy { $0 > fastRetransmit }, "\(sacksLost)")
   }
 
+  @Test func inAFastRecoveryTheNextMessageWaitsForTheRetransmissionsAck() {
+    let gap = 50.0
+    var seen = 0
+    for seed in UInt64(1)...300 {
+      let rig = Self.rig(LossFault(rate: 0.05), seed: seed)
+      for index in 0..<30 { rig.send(100, at: rig.at(Double(index) * gap)) }
+      rig.advance(to: rig.at(60_000))
+      let times = Self.releases(of: rig, writes: 30)
+      let late = (0..<30).map { times[$0] - rig.at(Double($0) * gap) }
+      // The first lost message, the one before it and the third after it on time (so the two
+      // after it were not lost themselves).
+      guard let lost = late.firstIndex(where: { $0 > 0 }), lost >= 1, lost + 3 < 30,
+        late[lost - 1] == 0, late[lost + 3] == 0
+      else { continue }
+      let sent = rig.at(Double(lost) * gap)
+      // Marked by the next message's SACK, one round trip after that message left...
+      guard times[lost] == sent + 50 * StageRig<LossStage>.millisecond + Self.rtt,
+        times[lost + 1] == times[lost]
+      else { continue }
+      seen += 1
+      // ...and the message after waits for the retransmission's ACK, one round trip more, where
+      // without the recovery it would have left at its own time, 100 ms after the lost one.
+      #expect(times[lost + 2] == times[lost] + Self.rtt, "seed \(seed): \(late)")
+    }
+    #expect(seen > 10)
+  }
+
   @Test func aStallIsLoggedWithHowLongTheSegmentWaited() {
     var stalled = 0
     for seed in UInt64(1)...50 {

@@ -189,7 +189,7 @@ for loss in $losses; do
     done
     if [[ " $workloads " == *" bulk "* ]]; then
       both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" "$bulk_runs" >/dev/null
-      tail -2 "$work/results.txt" | head -1
+      tail -2 "$work/results.txt"
     fi
     if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
       kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true

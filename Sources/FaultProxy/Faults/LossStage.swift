@@ -67,7 +67,8 @@ final class LossStage: QueuedStage {
     generator = context.key.derived("loss").generator()
     acknowledgementGenerator = context.key.derived("loss-ack").generator()
     cursor = SegmentCursor(segmentSize: loss.segmentSize)
-    sender = TCPSenderModel(congestion: loss.congestion)
+    sender = TCPSenderModel(
+      congestion: loss.congestion, minimumTimeout: loss.retransmissionTimeout.nanoseconds)
     super.init(context: context)
   }
 
@@ -104,6 +105,8 @@ final class LossStage: QueuedStage {
   private func send(_ packet: Chunk, at arrival: UInt64, rtt: UInt64, acknowledgementLoss: Double) {
     if join(packet, arrivingAt: arrival) { return }
     let sent = sender.sendTime(arrival: arrival, rtt: rtt)
+    // A tail loss probe that the full window waited for: its SACK marks what was lost before it.
+    if let probe = sender.takeProbe() { markLost(bySackOf: probe, rtt: rtt, windowFull: true) }
     let lost = decider.isLost(draw: generator.next())
     openSegment = sent > arrival ? OpenSegment(sent: sent, bytes: packet.count, lost: lost) : nil
     if lost {
@@ -123,14 +126,12 @@ final class LossStage: QueuedStage {
     let acknowledgementLost =
       acknowledgementLoss > 0 && acknowledgementGenerator.next().unitInterval < acknowledgementLoss
     sender.delivered(sentAt: sent, rtt: rtt, acknowledgementLost: acknowledgementLost)
-    // Its SACK, unless lost, marks every earlier lost packet whose timer would fire later.
-    for index in held.indices where !acknowledgementLost {
-      guard case .lost(let lostPacket, let lost) = held[index] else { continue }
-      let marked = TCPSenderModel.fastRetransmitTime(lostSent: lost.sent, laterSent: sent, rtt: rtt)
-      if marked < lost.deadline {
-        held[index] = recover(
-          lostPacket, lost, at: marked, by: .fastRetransmit, rtt: rtt, windowFull: sent > arrival)
-      }
+    // Its SACK marks every earlier lost packet whose timer would fire later; if the SACK is lost,
+    // the tail loss probe that then resends this packet brings one.
+    if acknowledgementLost {
+      markLost(byProbeAfter: sent, rtt: rtt)
+    } else {
+      markLost(bySackOf: sent, rtt: rtt, windowFull: sent > arrival)
     }
     if held.isEmpty {
       var restamped = packet
@@ -139,6 +140,38 @@ final class LossStage: QueuedStage {
     } else {
       held.append(.ready(packet, release: sent))
     }
+  }
+
+  /// The SACK of a segment sent at `laterSent` marks every earlier lost packet whose timer would
+  /// fire later.
+  private func markLost(bySackOf laterSent: UInt64, rtt: UInt64, windowFull: Bool) {
+    for index in held.indices {
+      guard case .lost(let lostPacket, let lost) = held[index] else { continue }
+      let marked = TCPSenderModel.fastRetransmitTime(
+        lostSent: lost.sent, laterSent: laterSent, rtt: rtt)
+      if marked < lost.deadline {
+        held[index] = recover(
+          lostPacket, lost, at: marked, by: .fastRetransmit, rtt: rtt, windowFull: windowFull)
+      }
+    }
+  }
+
+  /// A packet sent at `sent` got through but its SACK was lost: unless a later SACK comes first, the
+  /// tail loss probe resends it a probe timeout later and the probe's SACK marks the earlier lost
+  /// packets (on a short path that is much sooner than the next message's SACK).
+  private func markLost(byProbeAfter sent: UInt64, rtt: UInt64) {
+    let timeout = TCPSenderModel.retransmissionTimeout(
+      rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
+    let marked = sent &+ min(2 &* rtt &+ TCPSenderModel.probeMinimum, timeout) &+ rtt
+    for index in held.indices {
+      guard case .lost(let packet, let lost) = held[index], marked < lost.deadline else { continue }
+      held[index] = .lost(
+        packet,
+        LostPacket(
+          firstSent: lost.firstSent, sent: lost.sent, deadline: marked, recovery: .fastRetransmit,
+          timeout: lost.timeout, attempts: lost.attempts, riders: lost.riders))
+    }
+    armTimer()
   }
 
   /// Adds `packet` to the last segment when that segment has not left yet and has room for it.
@@ -211,6 +244,8 @@ final class LossStage: QueuedStage {
           at: time, until: time &+ timeout &+ tickPhase(timeout: timeout))
       }
     }
+    // A tail loss probe that got through brings a SACK: it marks what was lost before it.
+    if recovery == .tailLossProbe { markLost(bySackOf: time, rtt: rtt, windowFull: false) }
     context.log(
       "stall", bytes: lost.riders.reduce(packet.count) { $0 + $1.count },
       offset: packet.streamOffset,

@@ -65,8 +65,14 @@ struct TCPSenderModel {
   /// thus waits for the retransmission's ACK, as the kernel's does.
   private var recovery: (start: UInt64, end: UInt64, delivered: Int, sent: Int)?
 
-  init(congestion: LossFault.CongestionControl) {
+  /// `rto_min`: the floor of the retransmission timeout, and what a probe of one segment waits
+  /// beyond two round trips (for the receiver's delayed ACK).
+  let minimumTimeout: UInt64
+  private var pendingProbe: UInt64?
+
+  init(congestion: LossFault.CongestionControl, minimumTimeout: UInt64 = 200_000_000) {
     window = CongestionWindow(control: congestion)
+    self.minimumTimeout = minimumTimeout
   }
 
   /// When a segment that reached the sender at `arrival` leaves: at once, or when an acknowledgement
@@ -77,6 +83,8 @@ struct TCPSenderModel {
     while true {
       if outstanding >= window.limit, let next = nextAcknowledgement {
         now = max(now, next)
+      } else if outstanding >= window.limit, awaitingNextAcknowledgement > 0 {
+        probeForLostAcknowledgements(rtt: rtt)
       } else if let recovery, now >= recovery.start, now < recovery.end,
         recovery.delivered <= recovery.sent
       {
@@ -99,6 +107,28 @@ struct TCPSenderModel {
     return now
   }
 
+  /// The window is full and no ACK is coming: the segments out got through but their ACKs were lost
+  /// (or the lost ones wait for their timers). Linux's tail loss probe resends the last segment a
+  /// probe timeout after it left (2·RTT plus two ticks, or plus `rto_min` with one segment out), and
+  /// the probe's ACK acknowledges everything that got through, and SACKs it past a hole.
+  private mutating func probeForLostAcknowledgements(rtt: UInt64) {
+    let margin = outstanding > 1 ? Self.probeMinimum : minimumTimeout
+    let probe =
+      lastSent
+      &+ min(
+        2 &* rtt &+ margin, Self.retransmissionTimeout(rtt: rtt, minimum: minimumTimeout))
+    for _ in 0..<awaitingNextAcknowledgement { insertAcknowledgement(probe &+ rtt) }
+    awaitingNextAcknowledgement = 0
+    pendingProbe = probe
+  }
+
+  /// When the last tail loss probe left, if one did since the last call: the loss stage lets it
+  /// mark lost segments, as the SACK of a segment sent then would.
+  mutating func takeProbe() -> UInt64? {
+    defer { pendingProbe = nil }
+    return pendingProbe
+  }
+
   /// The ACK of a fast retransmission sent at `time` was lost while data waited for the window: nothing new
   /// leaves until `deadline`, its retransmission timeout (counted from the last ACK seen, at `time`).
   mutating func recoveryAcknowledgementLost(at time: UInt64, until deadline: UInt64) {
@@ -119,8 +149,14 @@ struct TCPSenderModel {
     deadline: UInt64, recovery: Recovery
   ) {
     let others = outstanding
+    let othersLost = unresolved
     unresolved += 1
     let timeout = Self.retransmissionTimeout(rtt: rtt, minimum: minimumTimeout)
+    // An earlier segment lost too stays out, unacknowledged: the probe fires two round trips and two
+    // ticks after this one left, resends it, and its SACK marks the earlier one.
+    if othersLost > 0 {
+      return (sent &+ min(2 &* rtt &+ Self.probeMinimum, timeout), .tailLossProbe)
+    }
     guard others > 0, let lastAcknowledgement = acknowledgements.last else {
       return (sent &+ timeout, .timeout)
     }

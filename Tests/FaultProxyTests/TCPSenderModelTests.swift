@@ -200,4 +200,25 @@ import Testing
     #expect(third(firstAckLost: false) == rtt, "the first ACK makes room as the third is written")
     #expect(third(firstAckLost: true) == rtt + rtt / 2, "the second ACK, 50 ms on, makes room")
   }
+
+  @Test func aWindowFullOfSegmentsWhoseAcksWereLostWaitsForTheTailLossProbe() {
+    let rtt: UInt64 = 100_000_000
+    var sender = TCPSenderModel(congestion: .cubic)
+    for episode in UInt64(1)...3 {
+      sender.resent(
+        at: episode * 1_000, by: .fastRetransmit, firstSent: episode * 1_000, rtt: 0)
+    }
+    let start: UInt64 = 1_000_000_000
+    for offset in [0, rtt / 2] {
+      let sent = sender.sendTime(arrival: start + offset, rtt: rtt)
+      sender.delivered(sentAt: sent, rtt: rtt, acknowledgementLost: true)
+    }
+    #expect(sender.window.limit == 2)
+    // Nothing will bring an ACK: the probe leaves 2·RTT and two ticks after the last segment, and
+    // its ACK, a round trip later, frees the window.
+    let probe = start + rtt / 2 + 2 * rtt + TCPSenderModel.probeMinimum
+    #expect(sender.sendTime(arrival: start + rtt, rtt: rtt) == probe + rtt)
+    #expect(sender.takeProbe() == probe)
+    #expect(sender.takeProbe() == nil)
+  }
 }

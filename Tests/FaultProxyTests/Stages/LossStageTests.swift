@@ -139,6 +139,56 @@ import Testing
     #expect(seen > 10)
   }
 
+  /// A message every 50 ms on a path of `latency`, ACKs lost at `ackLoss`: per seed, how late each
+  /// message was released.
+  static func messageStream(latency: UInt64, ackLoss: Double, seed: UInt64) -> [UInt64] {
+    let rig = Self.rig(LossFault(rate: 0.1), seed: seed)
+    rig.host.latency = latency
+    rig.host.lossRates[.upstream] = ackLoss
+    for index in 0..<30 { rig.send(100, at: rig.at(Double(index) * 50)) }
+    rig.advance(to: rig.at(60_000))
+    let times = Self.releases(of: rig, writes: 30)
+    return (0..<30).map { times[$0] - rig.at(Double($0) * 50) }
+  }
+
+  @Test func onAShortPathTailLossProbesMakeUpForALostSackAndALostSuccessor() {
+    let millisecond = StageRig<LossStage>.millisecond
+    let rtt = LossStage.realPathRTT
+    // Linux's probe: two round trips and two ticks after the packet it resends; its SACK comes a
+    // round trip later and marks the lost message before it.
+    let probed = 50 * millisecond + 2 * rtt + TCPSenderModel.probeMinimum + rtt
+    var sackLost = 0
+    var otherwise: [UInt64] = []
+    var bothLost = 0
+    for seed in UInt64(1)...300 {
+      // Every SACK lost: the next message's probe brings one, 8.3 ms after it, long before the
+      // message after it (50 ms) would. (Within the first eight messages, and with the next one
+      // through: with every ACK lost, the window of ten fills up after that.)
+      let late = Self.messageStream(latency: 0, ackLoss: 1, seed: seed)
+      // (A first message lost has nothing to probe, and a lost probe or retransmission waits
+      // longer: those are counted apart.)
+      if let lost = late.firstIndex(where: { $0 > 0 }), lost >= 1, lost + 1 < 8,
+        late[lost + 1] + 50 * millisecond == late[lost]
+      {
+        if late[lost] == probed { sackLost += 1 } else { otherwise.append(late[lost]) }
+      }
+      // No ACK lost: a lost message waits for the next one's SACK, 50 ms; when the next one is
+      // lost too, it is probed and its probe's SACK marks the first, 8.3 ms after that (without
+      // the probe: another 50 ms, the third message's SACK).
+      let pair = Self.messageStream(latency: 0, ackLoss: 0, seed: seed)
+      // (The probe timer fires on a 4 ms tick, up to two ticks late.)
+      if let lost = pair.firstIndex(where: { $0 > 0 }), lost >= 1,
+        (probed...probed + 2 * TCPSenderModel.tick).contains(pair[lost])
+      {
+        bothLost += 1
+      }
+    }
+    #expect(
+      sackLost > 10 && sackLost > 3 * otherwise.count,
+      "\(sackLost) runs recovered by the probe, others after \(otherwise)")
+    #expect(bothLost > 1, "\(bothLost) runs with two lost in a row")
+  }
+
   @Test func aStallIsLoggedWithHowLongTheSegmentWaited() {
     var stalled = 0
     for seed in UInt64(1)...50 {

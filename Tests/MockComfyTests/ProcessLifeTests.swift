@@ -72,10 +72,22 @@ struct ProcessLifeTests {
       #expect(await child.waitForExit(timeout: .seconds(5)) == .exited(code: 0))
       return port
     }
-    try await withMockProcess(arguments: ["--port", "\(port)", "--status-interval", "0"]) {
-      _, newPort async throws in
-      #expect(newPort == port)
-      #expect(try await HTTP.get("http://127.0.0.1:\(newPort)/history").json == [:])
+    // Another process's outgoing connection may take the freed port as its ephemeral local port
+    // for a moment (seen once, with two suites and four busy processes on two cores): a few tries
+    // within 5 s. A server that could not rebind its own port (no SO_REUSEADDR, TIME_WAIT) fails
+    // for a minute, so still fails here.
+    let deadline = ContinuousClock.now + .seconds(5)
+    while true {
+      do {
+        try await withMockProcess(arguments: ["--port", "\(port)", "--status-interval", "0"]) {
+          _, newPort async throws in
+          #expect(newPort == port)
+          #expect(try await HTTP.get("http://127.0.0.1:\(newPort)/history").json == [:])
+        }
+        return
+      } catch  where "\(error)".contains("Address already in use") && .now < deadline {
+        try await Task.sleep(for: .milliseconds(200))
+      }
     }
   }
 

@@ -149,6 +149,17 @@ def run_client(host, port, workload, count, samples):
     sock.close()
 
 
+def incoming_frames(sock):
+    """The frames waiting on a packet socket, without blocking, leaving out those this host sent."""
+    while True:
+        try:
+            frame, address = sock.recvfrom(65536, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        if address[2] != socket.PACKET_OUTGOING:
+            yield frame
+
+
 def delayline(dev_a, dev_b, delay_ms):
     """Forwards every frame between two interfaces after `delay_ms`, in order per direction."""
     delay = float(delay_ms) / 1000
@@ -168,13 +179,7 @@ def delayline(dev_a, dev_b, delay_ms):
         readable, _, _ = select.select(list(other), [], [], timeout)
         now = time.monotonic()
         for sock in readable:
-            while True:
-                try:
-                    frame, address = sock.recvfrom(65536, socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    break
-                if address[2] == socket.PACKET_OUTGOING:
-                    continue
+            for frame in incoming_frames(sock):
                 sequence += 1
                 heapq.heappush(held, (now + delay, sequence, other[sock], frame))
         now = time.monotonic()
@@ -201,13 +206,9 @@ def capture(devices, out):
         while True:
             readable, _, _ = select.select(sockets, [], [], 1)
             for sock in readable:
-                while True:
-                    try:
-                        frame, address = sock.recvfrom(65536, socket.MSG_DONTWAIT)
-                    except BlockingIOError:
-                        break
+                for frame in incoming_frames(sock):
                     ip = frame[14:]
-                    if address[2] == socket.PACKET_OUTGOING or len(ip) < 40 or ip[9] != 6:
+                    if len(ip) < 40 or ip[9] != 6:
                         continue
                     header = (ip[0] & 15) * 4
                     tcp = ip[header:]

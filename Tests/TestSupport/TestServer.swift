@@ -1,3 +1,4 @@
+import FaultProxy
 import Foundation
 import Glibc
 
@@ -31,22 +32,12 @@ public final class TestServer: @unchecked Sendable {
       Glibc.close(listener)
       throw SocketError.failed("bind/listen", code)
     }
-    var storage = sockaddr_storage()
-    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    withUnsafeMutablePointer(to: &storage) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        _ = getsockname(listener, $0, &length)
-      }
+    guard let boundPort = SocketAddress.boundPort(ofDescriptor: listener) else {
+      let code = errno
+      Glibc.close(listener)
+      throw SocketError.failed("getsockname", code)
     }
-    port = withUnsafePointer(to: &storage) { pointer in
-      isIPv6
-        ? UInt16(
-          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self).pointee
-            .sin6_port)
-        : UInt16(
-          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self).pointee
-            .sin_port)
-    }
+    port = boundPort
     let thread = Thread { [self] in acceptLoop(handler) }
     thread.start()
   }

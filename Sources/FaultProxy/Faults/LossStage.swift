@@ -28,8 +28,8 @@ final class LossStage: QueuedStage {
     let firstSent: UInt64
     /// When its latest (lost) copy left.
     let sent: UInt64
-    let deadline: UInt64
-    let recovery: TCPSenderModel.Recovery
+    var deadline: UInt64
+    var recovery: TCPSenderModel.Recovery
     /// The retransmission timeout in force, doubled by each timeout.
     let timeout: UInt64
     let attempts: Int
@@ -164,12 +164,10 @@ final class LossStage: QueuedStage {
       rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
     let marked = sent &+ min(2 &* rtt &+ TCPSenderModel.probeMinimum, timeout) &+ rtt
     for index in held.indices {
-      guard case .lost(let packet, let lost) = held[index], marked < lost.deadline else { continue }
-      held[index] = .lost(
-        packet,
-        LostPacket(
-          firstSent: lost.firstSent, sent: lost.sent, deadline: marked, recovery: .fastRetransmit,
-          timeout: lost.timeout, attempts: lost.attempts, riders: lost.riders))
+      guard case .lost(let packet, var lost) = held[index], marked < lost.deadline else { continue }
+      lost.deadline = marked
+      lost.recovery = .fastRetransmit
+      held[index] = .lost(packet, lost)
     }
     armTimer()
   }

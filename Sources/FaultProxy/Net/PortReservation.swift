@@ -11,23 +11,10 @@ enum PortReservation {
   /// there, and for port 0 picks a port no listener uses. Close it once the listener is up.
   static func probe(_ address: SocketAddress) throws -> (fd: Int32, port: UInt16) {
     let fd = try bound(address, reusePort: false)
-    var storage = sockaddr_storage()
-    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    let named = withUnsafeMutablePointer(to: &storage) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else {
+    guard let port = SocketAddress.boundPort(ofDescriptor: fd) else {
+      let code = errno
       Glibc.close(fd)
-      throw ProxyError.bindFailed(address: address.description, code: -errno)
-    }
-    let port = withUnsafePointer(to: &storage) { pointer in
-      address.isIPv6
-        ? UInt16(
-          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self).pointee
-            .sin6_port)
-        : UInt16(
-          bigEndian: UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self).pointee
-            .sin_port)
+      throw ProxyError.bindFailed(address: address.description, code: -code)
     }
     return (fd, port)
   }

@@ -92,11 +92,26 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
   /// Reads the port a bound socket really got.
   static func boundPort(of handle: UnsafeMutablePointer<uv_tcp_t>) -> UInt16? {
+    boundPort { address, length in
+      var size = Int32(length.pointee)
+      defer { length.pointee = socklen_t(size) }
+      return uv_tcp_getsockname(handle, address, &size)
+    }
+  }
+
+  /// Reads the port a bound socket descriptor really got (IPv4 or IPv6).
+  public static func boundPort(ofDescriptor descriptor: Int32) -> UInt16? {
+    boundPort { getsockname(descriptor, $0, $1) }
+  }
+
+  /// The port of the address `name` writes (a `getsockname`), whatever its family.
+  private static func boundPort(
+    _ name: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+  ) -> UInt16? {
     var storage = sockaddr_storage()
-    var length = Int32(MemoryLayout<sockaddr_storage>.size)
-    let status = withUnsafeMutablePointer(to: &storage) { pointer in
-      uv_tcp_getsockname(
-        handle, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr.self), &length)
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let status = withUnsafeMutablePointer(to: &storage) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { name($0, &length) }
     }
     guard status == 0 else { return nil }
     let family = storage.ss_family

@@ -186,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "MockComfyTests",
             dependencies: [
-                "MockComfy", "ChildProcess", "FaultlineHTTP", "FaultlineTestSupport", "FaultlineScope",
+                "MockComfy", "ChildProcess", "FaultlineHTTP", "FaultlineTestSupport", "FaultlineScope", "FaultProxy",
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict
@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "ComfyClientTests",
             dependencies: [
-                "ComfyClient", "MockComfy", "ChildProcess", "FaultHarness", "FaultlineScope", "FaultlineTestSupport",
+                "ComfyClient", "MockComfy", "ChildProcess", "FaultHarness", "FaultlineScope", "FaultlineTestSupport", "FaultProxy",
             ],
             swiftSettings: strict),
         .testTarget(

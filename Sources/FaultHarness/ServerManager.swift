@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultProxy
 import FaultlineScope
 import Foundation
 import ProxyControl
@@ -56,8 +57,10 @@ public actor ServerManager {
   /// Starts a server on `port` (0 picks a free one) and waits for its ready line. The error of a
   /// server that does not get ready carries everything it printed.
   ///
-  /// A fixed port may still be held for a moment by a process that just died; while the server
-  /// says it cannot listen, the start is retried for `options.portRetryWindow`.
+  /// A free port is picked outside the kernel's ephemeral range (`RestartablePort`), so that no
+  /// outgoing connection can take it while the server is down for a restart. A fixed port may still
+  /// be held for a moment by a process that just died; while the server says it cannot listen, the
+  /// start is retried for `options.portRetryWindow`.
   @discardableResult
   public func start(port: Int = 0) async throws -> ServerInstance {
     if port != 0, let existing = servers[port], existing.process.isRunning {
@@ -67,10 +70,12 @@ public actor ServerManager {
     // Counted from the first refusal, not from the first spawn: on a loaded machine one start of
     // the debug binary alone can outlast the window.
     var retryUntil: ContinuousClock.Instant?
+    var picksLeft = 5
     while true {
+      let listenPort = port == 0 ? try RestartablePort.pick() : port
       let child = try ManagedChild(
         executable: FaultlineExecutable.url,
-        arguments: options.arguments(port: port, outputDirectory: outputDirectory.path)
+        arguments: options.arguments(port: listenPort, outputDirectory: outputDirectory.path)
           + ["--events", eventsPath])
       do {
         let ready = try await child.waitForReadyLine(timeout: options.readyTimeout)
@@ -81,6 +86,11 @@ public actor ServerManager {
         let instance = ServerInstance(port: boundPort, process: child)
         servers[boundPort] = instance
         return instance
+      } catch ChildProcessError.exitedBeforeReady(_, _, let stderr)
+        where port == 0 && listenPort != 0 && stderr.contains("could not listen") && picksLeft > 0
+      {
+        // Another process bound the picked port between the probe and the server's bind.
+        picksLeft -= 1
       } catch ChildProcessError.exitedBeforeReady(_, _, let stderr)
         where port != 0 && stderr.contains("could not listen")
         && clock.now < (retryUntil ?? clock.now.advanced(by: options.portRetryWindow))

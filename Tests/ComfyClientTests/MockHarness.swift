@@ -1,3 +1,4 @@
+import FaultProxy
 import FaultlineScope
 import MockComfy
 import Synchronization
@@ -34,10 +35,15 @@ final class RestartableMock: Sendable {
     }
   }
 
-  /// Starts a fresh server: on a free port the first time, on the same port afterwards.
+  /// Starts a fresh server: on a free port the first time (outside the ephemeral range, so no
+  /// outgoing connection takes it while the server is down), on the same port afterwards.
   func start() async throws {
     var configuration = configuration
-    configuration.port = port
+    if port != 0 {
+      configuration.port = port
+    } else if configuration.port == 0 {
+      configuration.port = try RestartablePort.pick()
+    }
     let fresh = MockServer(configuration: configuration)
     let port = try await fresh.start()
     boundPort.withLock { $0 = port }

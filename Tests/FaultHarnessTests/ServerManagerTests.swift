@@ -1,6 +1,7 @@
 import ChildProcess
 import ComfyClient
 import FaultHarness
+import FaultProxy
 import Foundation
 import Testing
 
@@ -12,6 +13,9 @@ import Testing
       let first = try await manager.start()
       let second = try await manager.start()
       #expect(first.port != second.port)
+      // Picked below the ephemeral range, where no outgoing connection can take it during a restart.
+      let ephemeral = try #require(RestartablePort.ephemeralRange())
+      #expect(!ephemeral.contains(first.port), "port \(first.port)")
       #expect(await manager.isRunning(port: first.port))
       #expect(await manager.server(port: second.port)?.pid == second.pid)
       #expect(try await answers(first.baseURL))

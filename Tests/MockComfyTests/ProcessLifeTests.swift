@@ -1,4 +1,5 @@
 import ChildProcess
+import FaultProxy
 import FaultlineTestSupport
 import Foundation
 import MockComfy
@@ -67,27 +68,20 @@ struct ProcessLifeTests {
 
   @Test("a restart on the same port right after a stop works")
   func restartSamePort() async throws {
-    let port = try await withMockProcess { child, port async throws in
+    // Outside the ephemeral range, so no other process's outgoing connection can take the port
+    // while it is free. A server that could not rebind its own port (no SO_REUSEADDR, TIME_WAIT)
+    // fails here for a minute.
+    let picked = try RestartablePort.pick()
+    let arguments = ["--port", "\(picked)", "--status-interval", "0"]
+    let port = try await withMockProcess(arguments: arguments) { child, port async throws in
+      #expect(port == picked)
       #expect(child.signal(SIGTERM))
       #expect(await child.waitForExit(timeout: .seconds(5)) == .exited(code: 0))
       return port
     }
-    // Another process's outgoing connection may take the freed port as its ephemeral local port
-    // for a moment (seen once, with two suites and four busy processes on two cores): a few tries
-    // within 5 s. A server that could not rebind its own port (no SO_REUSEADDR, TIME_WAIT) fails
-    // for a minute, so still fails here.
-    let deadline = ContinuousClock.now + .seconds(5)
-    while true {
-      do {
-        try await withMockProcess(arguments: ["--port", "\(port)", "--status-interval", "0"]) {
-          _, newPort async throws in
-          #expect(newPort == port)
-          #expect(try await HTTP.get("http://127.0.0.1:\(newPort)/history").json == [:])
-        }
-        return
-      } catch  where "\(error)".contains("Address already in use") && .now < deadline {
-        try await Task.sleep(for: .milliseconds(200))
-      }
+    try await withMockProcess(arguments: arguments) { _, newPort async throws in
+      #expect(newPort == port)
+      #expect(try await HTTP.get("http://127.0.0.1:\(newPort)/history").json == [:])
     }
   }
 

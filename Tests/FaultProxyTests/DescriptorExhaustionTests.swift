@@ -58,7 +58,22 @@ import Testing
       await pollUntil(timeout: .seconds(15)) { descriptors() <= baseline },
       "proxy holds \(descriptors()) descriptors, \(baseline) before the flood")
 
-    // The same listener takes new connections again, and carries bytes intact.
+    // The same listener takes new connections again, and carries bytes intact. The first may still
+    // meet the flood's tail: connections that waited in the accept queue are taken (two
+    // descriptors each) only as descriptors free up, after the count above was read, and while
+    // they hold the limit a newcomer is accepted and reset (libuv's EMFILE reserve). Seen once in
+    // 20 whole-suite runs beside two busy processes.
+    let deadline = ContinuousClock.now + .seconds(15)
+    while true {
+      do {
+        let socket = try BlockingSocket.connect(port: port)
+        defer { socket.close() }
+        _ = try await roundTrip(socket, [2])
+        break
+      } catch  where ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
     for round in 0..<5 {
       let socket = try BlockingSocket.connect(port: port)
       let message = randomBytes(count: 100_000, seed: 70 + UInt64(round))

@@ -19,7 +19,9 @@
 # the release build;
 # LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition;
 # LOSS_BENCH_CAPTURE=1 records the kernel path's packets at the router and prints how long its
-# retransmitted segments waited, per connection (a Python capture: it adds load, use it to study).
+# retransmitted segments waited, per connection (a Python capture: it adds load, use it to study);
+# LOSS_BENCH_TIMERS=1 samples the kernel path's own RTT estimate and timeout (`ss -ti`, both ends)
+# during the request/response and message workloads and prints their distribution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=0
@@ -173,6 +175,13 @@ for loss in $losses; do
       pids+=("$capture")
       for _ in $(seq 100); do grep -q ready "$work/capture.log" && break; sleep 0.05; done
     fi
+    timers=()
+    if [[ -n "${LOSS_BENCH_TIMERS:-}" ]]; then
+      for ns in "$C" "$S"; do
+        ip netns exec "$ns" $bench timers "$work/timers-$ns.jsonl" & timers+=($!)
+      done
+      pids+=("${timers[@]}")
+    fi
     # Request/response and the message stream are light: they run side by side.
     light=()
     if [[ " $workloads " == *" rr "* ]]; then
@@ -184,6 +193,10 @@ for loss in $losses; do
       $bench client 127.0.0.1 "$proxy_port" msg "$work/f-msg.json" "$msg_count" "$msg_streams" & light+=($!)
     fi
     ((${#light[@]})) && wait "${light[@]}"
+    if ((${#timers[@]})); then
+      kill -TERM "${timers[@]}" 2>/dev/null || true; wait "${timers[@]}" 2>/dev/null || true
+      $bench timer-report "$work/timers-$C.jsonl" "$work/timers-$S.jsonl"
+    fi
     for workload in rr msg; do
       [[ " $workloads " == *" $workload "* ]] && $bench report "$work/k-$workload.json" "$work/f-$workload.json" "$workload" "$rtt"
     done

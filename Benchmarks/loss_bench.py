@@ -11,6 +11,10 @@
                                    prints the comparison of one condition
   capture DEVS OUT                 TCP headers arriving on DEVS (comma-separated), as JSON lines
   retransmissions CAPTURE PORT     per connection: how long retransmitted segments waited
+  timers OUT                       the kernel's RTT estimate and retransmission timeout of every
+                                   established connection in this namespace (`ss -ti`, every 20 ms),
+                                   as JSON lines, until killed
+  timer-report FILE...             the timeouts' distribution in each file, per connection side
   table OUTPUT                     a markdown table, with the goals checked, of a loss-bench.sh
                                    run's output (its JSONLINE records)
 
@@ -243,6 +247,44 @@ def retransmissions(capture_file, server_port):
               f"{sum(value > 150 for value in values)} after more than 150 ms")
 
 
+def timers(out):
+    """Samples `ss -ti` until SIGTERM: how the kernel's own RTO moves (it takes in late ACKs)."""
+    import re
+    import signal
+    import subprocess
+    running = [True]
+    signal.signal(signal.SIGTERM, lambda *_: running.__setitem__(0, False))
+    pattern = re.compile(r"\brto:([\d.]+).*?\brtt:([\d.]+)/([\d.]+)")
+    with open(out, "w") as sink:
+        while running[0]:
+            text = subprocess.run(["ss", "-tinH", "state", "established"], capture_output=True,
+                                  text=True).stdout
+            now = time.monotonic()
+            lines = text.splitlines()
+            for address, info in zip(lines[0::2], lines[1::2]):
+                match = pattern.search(info)
+                if match:
+                    fields = address.split()
+                    sink.write(json.dumps({"t": now, "local": fields[-2], "peer": fields[-1],
+                                           "rto": float(match[1]), "srtt": float(match[2]),
+                                           "rttvar": float(match[3])}) + "\n")
+            time.sleep(0.02)
+
+
+def timer_report(*files):
+    for name in files:
+        rows = [json.loads(line) for line in open(name)]
+        for side, pick in (("server end", lambda r: r["local"].endswith(":5001")),
+                           ("client end", lambda r: not r["local"].endswith(":5001"))):
+            values = sorted(r["rto"] for r in rows if pick(r))
+            srtt = sorted(r["srtt"] for r in rows if pick(r))
+            if not values:
+                continue
+            figures = " ".join(f"p{int(q * 100)} {percentile(values, q):.0f}" for q in (0.1, 0.5, 0.75, 0.9, 0.99))
+            srtts = " ".join(f"p{int(q * 100)} {percentile(srtt, q):.1f}" for q in (0.5, 0.9, 0.99))
+            print(f"{name} {side}: {len(values)} samples; rto ms {figures}; srtt ms {srtts}")
+
+
 def percentile(values, share):
     ordered = sorted(values)
     if not ordered:
@@ -409,6 +451,10 @@ if __name__ == "__main__":
         capture(*arguments)
     elif command == "retransmissions":
         retransmissions(*arguments)
+    elif command == "timers":
+        timers(*arguments)
+    elif command == "timer-report":
+        timer_report(*arguments)
     elif command == "report":
         report(*arguments)
     elif command == "table":

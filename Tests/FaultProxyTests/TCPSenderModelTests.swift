@@ -43,7 +43,7 @@ import Testing
       let sent = sender.sendTime(arrival: 0, rtt: rtt)
       settle(now: sent, laterSent: nil)
       if draws.next().unitInterval < rate {
-        let timer = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: minimum)
+        let timer = sender.lost(sentAt: sent, rtt: rtt)
         pending.append((sent, timer.deadline, timer.recovery))
       } else {
         sender.delivered(sentAt: sent, rtt: rtt)
@@ -59,7 +59,7 @@ import Testing
     var sender = TCPSenderModel(congestion: .cubic)
     let rtt: UInt64 = 40_000_000
     let sent = sender.sendTime(arrival: 1_000_000_000, rtt: rtt)
-    let timer = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: 200_000_000)
+    let timer = sender.lost(sentAt: sent, rtt: rtt)
     #expect(timer.recovery == .timeout)
     // RTT + rto_min, on the next 4 ms tick: 244 ms, as Linux measured at 40 ms RTT.
     #expect(timer.deadline - sent == 244_000_000)

@@ -35,6 +35,8 @@ final class LossStage: QueuedStage {
     let attempts: Int
     /// Data written after it that joined its segment before it first left.
     var riders: [Chunk] = []
+    /// The other direction's segment whose ACK rode on it: that ACK comes when it is resent.
+    var carried: RoundTripEstimate.Unacknowledged?
   }
 
   /// The last segment sent, while it may still take more bytes: the sender's TCP appends a write to
@@ -55,6 +57,8 @@ final class LossStage: QueuedStage {
   private var currentSegment: UInt64 = .max
   private var currentLost = false
   private var sender: TCPSenderModel
+  /// The other direction's sender's estimate: this direction's data carries its ACKs.
+  private let otherEstimate: RoundTripEstimate
   /// Packets behind a lost one that is not recovered yet; the first is always `.lost`.
   private var held: [Held] = []
   private var openSegment: OpenSegment?
@@ -67,8 +71,12 @@ final class LossStage: QueuedStage {
     generator = context.key.derived("loss").generator()
     acknowledgementGenerator = context.key.derived("loss-ack").generator()
     cursor = SegmentCursor(segmentSize: loss.segmentSize)
+    let minimum = loss.retransmissionTimeout.nanoseconds
     sender = TCPSenderModel(
-      congestion: loss.congestion, minimumTimeout: loss.retransmissionTimeout.nanoseconds)
+      congestion: loss.congestion, minimumTimeout: minimum,
+      estimate: context.host.roundTripEstimate(of: context.direction, minimumTimeout: minimum))
+    otherEstimate = context.host.roundTripEstimate(
+      of: context.direction == .upstream ? .downstream : .upstream, minimumTimeout: minimum)
     super.init(context: context)
   }
 
@@ -109,16 +117,17 @@ final class LossStage: QueuedStage {
     if let probe = sender.takeProbe() { markLost(bySackOf: probe, rtt: rtt, windowFull: true) }
     let lost = decider.isLost(draw: generator.next())
     openSegment = sent > arrival ? OpenSegment(sent: sent, bytes: packet.count, lost: lost) : nil
+    let carried = carriedAcknowledgement(sentAt: sent)
     if lost {
-      let minimum = loss.retransmissionTimeout.nanoseconds
-      let (timer, recovery) = sender.lost(sentAt: sent, rtt: rtt, minimumTimeout: minimum)
+      let timeout = sender.retransmissionTimeout(rtt: rtt)
+      let (timer, recovery) = sender.lost(sentAt: sent, rtt: rtt)
       let deadline = timer &+ tickPhase(timeout: timer &- sent)
       held.append(
         .lost(
           packet,
           LostPacket(
             firstSent: sent, sent: sent, deadline: deadline, recovery: recovery,
-            timeout: TCPSenderModel.retransmissionTimeout(rtt: rtt, minimum: minimum), attempts: 0))
+            timeout: timeout, attempts: 0, carried: carried))
       )
       armTimer()
       return
@@ -126,6 +135,8 @@ final class LossStage: QueuedStage {
     let acknowledgementLost =
       acknowledgementLoss > 0 && acknowledgementGenerator.next().unitInterval < acknowledgementLoss
     sender.delivered(sentAt: sent, rtt: rtt, acknowledgementLost: acknowledgementLost)
+    sender.estimate.unacknowledged = RoundTripEstimate.Unacknowledged(
+      sent: sent, arrives: sent &+ rtt / 2, timeout: sender.retransmissionTimeout(rtt: rtt))
     // Its SACK marks every earlier lost packet whose timer would fire later; if the SACK is lost,
     // the tail loss probe that then resends this packet brings one.
     if acknowledgementLost {
@@ -141,6 +152,22 @@ final class LossStage: QueuedStage {
       held.append(.ready(packet, release: sent))
     }
   }
+
+  /// The other direction's delivered segment whose ACK a packet leaving at `sent` carries: one that
+  /// reached this end before it, within the receiver's delayed-ACK time (else a pure ACK went).
+  private func carriedAcknowledgement(sentAt sent: UInt64) -> RoundTripEstimate.Unacknowledged? {
+    guard let waiting = otherEstimate.unacknowledged,
+      waiting.arrives <= sent &+ Self.arrivalTolerance
+    else { return nil }
+    otherEstimate.unacknowledged = nil
+    return sent < waiting.arrives &+ Self.delayedAcknowledgement ? waiting : nil
+  }
+
+  /// Linux's delayed-ACK time (`TCP_DELACK_MIN`): an answer sent within it carries the ACK.
+  static let delayedAcknowledgement: UInt64 = 40_000_000
+  /// How much earlier than modelled the other direction's data may reach the far end (timers and
+  /// the real path's share of the round trip are not exact).
+  static let arrivalTolerance: UInt64 = 1_000_000
 
   /// The SACK of a segment sent at `laterSent` marks every earlier lost packet whose timer would
   /// fire later.
@@ -160,9 +187,8 @@ final class LossStage: QueuedStage {
   /// tail loss probe resends it a probe timeout later and the probe's SACK marks the earlier lost
   /// packets (on a short path that is much sooner than the next message's SACK).
   private func markLost(byProbeAfter sent: UInt64, rtt: UInt64) {
-    let timeout = TCPSenderModel.retransmissionTimeout(
-      rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
-    let marked = sent &+ min(2 &* rtt &+ TCPSenderModel.probeMinimum, timeout) &+ rtt
+    let marked =
+      sent &+ sender.probeTimeout(rtt: rtt, margin: TCPSenderModel.probeMinimum) &+ rtt
     for index in held.indices {
       guard case .lost(let packet, var lost) = held[index], marked < lost.deadline else { continue }
       lost.deadline = marked
@@ -219,14 +245,17 @@ final class LossStage: QueuedStage {
         packet,
         LostPacket(
           firstSent: lost.firstSent, sent: time, deadline: deadline, recovery: .timeout,
-          timeout: timeout, attempts: lost.attempts + 1, riders: lost.riders))
+          timeout: timeout, attempts: lost.attempts + 1, riders: lost.riders,
+          carried: lost.carried))
+    }
+    if let carried = lost.carried {
+      deliverLateAcknowledgement(of: carried, resentAt: time, rtt: rtt)
     }
     let acknowledgementLoss = acknowledgementLossRate()
     if recovery == .fastRetransmit && !windowFull && acknowledgementLoss > 0
       && acknowledgementGenerator.next().unitInterval < acknowledgementLoss
     {
-      let timeout = TCPSenderModel.retransmissionTimeout(
-        rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
+      let timeout = sender.retransmissionTimeout(rtt: rtt)
       sender.retransmissionDelivered(
         at: time, rtt: rtt,
         acknowledgementLostUntil: time &+ timeout &+ tickPhase(timeout: timeout))
@@ -236,12 +265,13 @@ final class LossStage: QueuedStage {
     if windowFull {
       let rate = acknowledgementLossRate()
       if rate > 0 && generator.next().unitInterval < rate {
-        let timeout = TCPSenderModel.retransmissionTimeout(
-          rtt: rtt, minimum: loss.retransmissionTimeout.nanoseconds)
+        let timeout = sender.retransmissionTimeout(rtt: rtt)
         sender.recoveryAcknowledgementLost(
           at: time, until: time &+ timeout &+ tickPhase(timeout: timeout))
       }
     }
+    sender.estimate.unacknowledged = RoundTripEstimate.Unacknowledged(
+      sent: time, arrives: time &+ rtt / 2, timeout: sender.retransmissionTimeout(rtt: rtt))
     // A tail loss probe that got through brings a SACK: it marks what was lost before it.
     if recovery == .tailLossProbe { markLost(bySackOf: time, rtt: rtt, windowFull: false) }
     context.log(
@@ -249,6 +279,20 @@ final class LossStage: QueuedStage {
       offset: packet.streamOffset,
       value: Double(time &- lost.firstSent) / 1_000_000, arrival: packet.arrival)
     return .ready(packet, release: time, riders: lost.riders)
+  }
+
+  /// The ACK that rode on a lost packet arrives with its copy resent at `time`: the other sender
+  /// takes the whole wait as a round-trip sample, unless its own timeout (on its own tick) resent
+  /// its segment first and that copy reached this end before `time`: the ACK then echoes the copy's
+  /// timestamp (and Karn's rule bars the original). With equal timeouts the two timers race, as
+  /// the kernel's do; a sender whose timeout a late sample already lengthened loses the race and
+  /// takes the next late sample too.
+  private func deliverLateAcknowledgement(
+    of carried: RoundTripEstimate.Unacknowledged, resentAt time: UInt64, rtt: UInt64
+  ) {
+    let ownTimer = carried.sent &+ carried.timeout &+ tickPhase(timeout: carried.timeout)
+    guard ownTimer &+ rtt / 2 >= time else { return }
+    otherEstimate.sample(time &+ rtt / 2 &- carried.sent, sentAt: carried.sent)
   }
 
   /// How far past RTT + rto_min + one tick a timeout fires: Linux rounds the timeout up to whole

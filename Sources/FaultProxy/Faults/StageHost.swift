@@ -31,6 +31,9 @@ protocol StageHost: AnyObject {
   /// The share of segments the loss faults on `direction` lose together, as the faults stand now:
   /// for a loss stage, how many of its ACKs the other direction loses.
   func lossRate(on direction: Direction) -> Double
+  /// The round-trip estimate of `direction`'s modelled sender, made on first use with the asking
+  /// stage's `rto_min`: a loss stage keeps its own direction's and feeds the other's late samples.
+  func roundTripEstimate(of direction: Direction, minimumTimeout: UInt64) -> RoundTripEstimate
   /// The proxy-wide token bucket of a bandwidth fault's `proxy_rate`, shared by every connection.
   func sharedBucket(for key: String, direction: Direction, rate: Double) -> SharedTokenBucket
 

@@ -11,7 +11,8 @@
 ///   probe fires a timeout after the last ACK (two round trips plus two ticks only while earlier
 ///   segments stay unacknowledged that long), without collapsing the window;
 /// - retransmission timeout: the segment is alone in flight (a request, a lone message), so only the
-///   timeout (round trip + `rto_min`, one tick late) resends it.
+///   timeout (Linux's `srtt + rttvar`, at least round trip + `rto_min`, one tick late; see
+///   `RoundTripEstimate`) resends it.
 /// A lost retransmission is recovered the same ways (RACK also marks a lost retransmission when a
 /// segment sent after it is SACKed), else by the timeout, doubling after each timeout. During a fast
 /// recovery new data leaves only as segments are delivered (proportional rate reduction).
@@ -68,11 +69,29 @@ struct TCPSenderModel {
   /// `rto_min`: the floor of the retransmission timeout, and what a probe of one segment waits
   /// beyond two round trips (for the receiver's delayed ACK).
   let minimumTimeout: UInt64
+  /// The smoothed RTT and timeout, which late ACKs lengthen; shared with the other direction's
+  /// loss stage, which delivers the ACKs that ride on its data.
+  let estimate: RoundTripEstimate
   private var pendingProbe: UInt64?
 
-  init(congestion: LossFault.CongestionControl, minimumTimeout: UInt64 = 200_000_000) {
+  init(
+    congestion: LossFault.CongestionControl, minimumTimeout: UInt64 = 200_000_000,
+    estimate: RoundTripEstimate? = nil
+  ) {
     window = CongestionWindow(control: congestion)
     self.minimumTimeout = minimumTimeout
+    self.estimate = estimate ?? RoundTripEstimate(minimumTimeout: minimumTimeout)
+  }
+
+  /// The retransmission timeout now, fired on the next tick; `rtt` is the path's round trip, what
+  /// the estimate starts from.
+  func retransmissionTimeout(rtt: UInt64) -> UInt64 {
+    estimate.timeout(path: rtt) &+ Self.tick
+  }
+
+  /// The tail loss probe's wait: two smoothed round trips plus `margin`, but never past the timeout.
+  func probeTimeout(rtt: UInt64, margin: UInt64) -> UInt64 {
+    min(2 &* estimate.smoothedRTT(path: rtt) &+ margin, retransmissionTimeout(rtt: rtt))
   }
 
   /// When a segment that reached the sender at `arrival` leaves: at once, or when an acknowledgement
@@ -103,6 +122,7 @@ struct TCPSenderModel {
       self.stall = nil
     }
     lastSent = now
+    estimate.sent(at: now)
     usage.record(flight: outstanding + 1, limit: window.limit, at: now, rtt: rtt)
     return now
   }
@@ -113,10 +133,7 @@ struct TCPSenderModel {
   /// the probe's ACK acknowledges everything that got through, and SACKs it past a hole.
   private mutating func probeForLostAcknowledgements(rtt: UInt64) {
     let margin = outstanding > 1 ? Self.probeMinimum : minimumTimeout
-    let probe =
-      lastSent
-      &+ min(
-        2 &* rtt &+ margin, Self.retransmissionTimeout(rtt: rtt, minimum: minimumTimeout))
+    let probe = lastSent &+ probeTimeout(rtt: rtt, margin: margin)
     for _ in 0..<awaitingNextAcknowledgement { insertAcknowledgement(probe &+ rtt) }
     awaitingNextAcknowledgement = 0
     pendingProbe = probe
@@ -141,21 +158,20 @@ struct TCPSenderModel {
       awaitingNextAcknowledgement += 1
     } else {
       acknowledge(sent &+ rtt)
+      estimate.sample(rtt, sentAt: sent)
     }
   }
 
   /// A segment sent at `sent` was lost: the timer that recovers it if no later segment does.
-  mutating func lost(sentAt sent: UInt64, rtt: UInt64, minimumTimeout: UInt64) -> (
-    deadline: UInt64, recovery: Recovery
-  ) {
+  mutating func lost(sentAt sent: UInt64, rtt: UInt64) -> (deadline: UInt64, recovery: Recovery) {
     let others = outstanding
     let othersLost = unresolved
     unresolved += 1
-    let timeout = Self.retransmissionTimeout(rtt: rtt, minimum: minimumTimeout)
+    let timeout = retransmissionTimeout(rtt: rtt)
     // An earlier segment lost too stays out, unacknowledged: the probe fires two round trips and two
     // ticks after this one left, resends it, and its SACK marks the earlier one.
     if othersLost > 0 {
-      return (sent &+ min(2 &* rtt &+ Self.probeMinimum, timeout), .tailLossProbe)
+      return (sent &+ probeTimeout(rtt: rtt, margin: Self.probeMinimum), .tailLossProbe)
     }
     guard others > 0, let lastAcknowledgement = acknowledgements.last else {
       return (sent &+ timeout, .timeout)
@@ -163,7 +179,7 @@ struct TCPSenderModel {
     // Each acknowledgement of an earlier segment re-arms the probe timer; once the lost segment is the
     // only one out, Linux adds `rto_min` for the receiver's delayed ACK, and the probe fires when the
     // timeout would (2·RTT + rto_min, capped at the timeout), but without collapsing the window.
-    let probe = sent &+ min(2 &* rtt &+ Self.probeMinimum, timeout)
+    let probe = sent &+ probeTimeout(rtt: rtt, margin: Self.probeMinimum)
     if lastAcknowledgement < probe {
       return (max(sent, lastAcknowledgement) &+ timeout, .tailLossProbe)
     }
@@ -229,7 +245,8 @@ struct TCPSenderModel {
     }
   }
 
-  /// Linux's timeout once the round trip is known: RTT + `rto_min`, fired on the next tick.
+  /// Linux's timeout while the round trip is what the path gives: RTT + `rto_min`, fired on the
+  /// next tick (what `retransmissionTimeout(rtt:)` is until a late ACK lengthens it).
   static func retransmissionTimeout(rtt: UInt64, minimum: UInt64) -> UInt64 {
     rtt &+ minimum &+ tick
   }

@@ -18,6 +18,10 @@ extension ConnectionPair: StageHost {
     direction == .upstream ? pathFigures.upstreamLoss : pathFigures.downstreamLoss
   }
 
+  func roundTripEstimate(of direction: Direction, minimumTimeout: UInt64) -> RoundTripEstimate {
+    roundTripEstimates.estimate(of: direction, minimumTimeout: minimumTimeout)
+  }
+
   func sharedBucket(for key: String, direction: Direction, rate: Double) -> SharedTokenBucket {
     proxy.sharedBucket(for: key, direction: direction, rate: rate)
   }

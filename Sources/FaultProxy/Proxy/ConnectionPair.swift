@@ -28,6 +28,8 @@ final class ConnectionPair: TCPConnectionDelegate {
   /// What loss stages ask of the path, worked out when the stage chains change rather than on every
   /// chunk: the configured latency of both directions, and each direction's combined loss rate.
   var pathFigures = PathFigures()
+  /// Each direction's modelled sender's round-trip estimate, for its loss stages.
+  var roundTripEstimates = RoundTripEstimates()
 
   init(
     worker: Worker, proxy: ProxyState, client: TCPConnection, upstream: TCPConnection, index: UInt64

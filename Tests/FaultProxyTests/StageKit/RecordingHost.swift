@@ -61,6 +61,11 @@ final class RecordingHost: StageHost {
 
   func lossRate(on direction: Direction) -> Double { lossRates[direction] ?? 0 }
 
+  private var roundTripEstimates = RoundTripEstimates()
+  func roundTripEstimate(of direction: Direction, minimumTimeout: UInt64) -> RoundTripEstimate {
+    roundTripEstimates.estimate(of: direction, minimumTimeout: minimumTimeout)
+  }
+
   func sharedBucket(for key: String, direction: Direction, rate: Double) -> SharedTokenBucket {
     let bucketKey = "\(key)/\(direction.rawValue)/\(rate)"
     if let bucket = buckets[bucketKey] { return bucket }

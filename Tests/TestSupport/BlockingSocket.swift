@@ -6,17 +6,44 @@ import Glibc
 ///
 /// Every receive has a timeout so a broken proxy fails a test instead of hanging it.
 public final class BlockingSocket: @unchecked Sendable {
-  // @unchecked: the descriptor is an Int32; each test uses one socket from one thread at a time,
-  // except `close`, which is idempotent under the lock.
+  // @unchecked: the descriptor and its use count are guarded by `lock`; each test uses one socket
+  // from one thread at a time, except `close` and `shutdownAndClose`, which may come from another.
   private let lock = NSLock()
   private var descriptor: Int32
+  /// Calls in progress on `descriptor`. Its number goes back to the kernel (close) only once none
+  /// is left: a call that read the number and then ran after a close from another thread would act
+  /// on whatever socket another test opened under that number (an echo server's last
+  /// `shutdownWrite` half-closed a stranger's connection, which read EOF after 0 bytes).
+  private var users = 0
+  private var closeRequested = false
 
   public init(descriptor: Int32) {
     self.descriptor = descriptor
     setTimeout(seconds: 20)
   }
 
+  /// The descriptor, for calls of a test's own (`poll`, `fcntl`) on a socket no other thread closes;
+  /// everything else goes through `withDescriptor`.
   public var fd: Int32 { lock.withLock { descriptor } }
+
+  /// Runs `body` with the descriptor (-1 once closed), which stays open until `body` returns, even
+  /// if another thread closes the socket meanwhile.
+  public func withDescriptor<T>(_ body: (Int32) throws -> T) rethrows -> T {
+    let fd = lock.withLock { () -> Int32 in
+      guard descriptor >= 0, !closeRequested else { return -1 }
+      users += 1
+      return descriptor
+    }
+    defer {
+      if fd >= 0 {
+        lock.withLock {
+          users -= 1
+          if users == 0 && closeRequested { closeNow() }
+        }
+      }
+    }
+    return try body(fd)
+  }
 
   /// Connects to `host:port` (IPv4 or IPv6 literal).
   public static func connect(host: String = "127.0.0.1", port: UInt16) throws -> BlockingSocket {
@@ -39,15 +66,19 @@ public final class BlockingSocket: @unchecked Sendable {
 
   public func setTimeout(seconds: Int) {
     var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    withDescriptor { fd in
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
   }
 
   public func send(_ bytes: [UInt8]) throws {
     var offset = 0
     while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes {
-        Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+      let written = withDescriptor { fd in
+        bytes[offset...].withUnsafeBytes {
+          Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+        }
       }
       guard written > 0 else { throw SocketError.failed("send", errno) }
       offset += written
@@ -57,7 +88,9 @@ public final class BlockingSocket: @unchecked Sendable {
   /// Reads what is available, up to `maximum` bytes; an empty result means EOF.
   public func receive(maximum: Int = 65536) throws -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: maximum)
-    let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, maximum, 0) }
+    let count = withDescriptor { fd in
+      buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, maximum, 0) }
+    }
     guard count >= 0 else { throw SocketError.failed("recv", errno) }
     return Array(buffer.prefix(count))
   }
@@ -103,35 +136,44 @@ public final class BlockingSocket: @unchecked Sendable {
 
   /// Half-closes the write side: the peer reads EOF.
   public func shutdownWrite() {
-    Glibc.shutdown(fd, Int32(SHUT_WR))
+    withDescriptor { fd in _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
   }
 
   /// Closes with RST: SO_LINGER with a zero timeout.
   public func reset() {
     var option = linger(l_onoff: 1, l_linger: 0)
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    withDescriptor { fd in
+      _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    }
     close()
   }
 
-  /// Wakes any thread blocked on the socket (a plain close does not on Linux), then closes it; under the
-  /// lock, so a descriptor number another test reused is never touched.
+  /// Wakes any thread blocked on the socket (a plain close does not on Linux), then closes it once
+  /// that thread's call has returned.
   public func shutdownAndClose() {
     lock.withLock {
-      if descriptor >= 0 {
-        Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
-        Glibc.close(descriptor)
-        descriptor = -1
-      }
+      guard descriptor >= 0, !closeRequested else { return }
+      Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+      closeLocked()
     }
   }
 
+  /// Closes the socket now, or as soon as the calls in progress on it return.
   public func close() {
     lock.withLock {
-      if descriptor >= 0 {
-        Glibc.close(descriptor)
-        descriptor = -1
-      }
+      guard descriptor >= 0, !closeRequested else { return }
+      closeLocked()
     }
+  }
+
+  private func closeLocked() {
+    if users == 0 { closeNow() } else { closeRequested = true }
+  }
+
+  private func closeNow() {
+    Glibc.close(descriptor)
+    descriptor = -1
+    closeRequested = false
   }
 
   deinit { close() }

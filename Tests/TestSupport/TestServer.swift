@@ -12,6 +12,10 @@ public final class TestServer: @unchecked Sendable {
   private var accepted: [BlockingSocket] = []
   private var acceptedCount = 0
   private var stopped = false
+  /// Set by the accept thread as it closes the listener: only that thread closes it, once its last
+  /// `accept` returned, so no `accept` ever runs on a number the kernel gave to another test's
+  /// socket (it would take that test's connection and close it).
+  private var listenerClosed = false
 
   /// Starts listening on `host` port 0 and serving with `handler` (run on a thread per connection).
   public init(host: String = "127.0.0.1", handler: @escaping @Sendable (BlockingSocket) -> Void)
@@ -50,8 +54,15 @@ public final class TestServer: @unchecked Sendable {
       let fd = accept(listener, nil, nil)
       if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
       if fd < 0 {
-        if errno == EINTR { continue }
-        return
+        let code = errno
+        let transient = [EINTR, ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(code)
+        if !transient || lock.withLock({ stopped }) {
+          closeListener()
+          return
+        }
+        // Out of descriptors or memory for a moment: the connection waits in the backlog.
+        if code != EINTR && code != ECONNABORTED { usleep(10_000) }
+        continue
       }
       let socket = BlockingSocket(descriptor: fd)
       let keep = lock.withLock { () -> Bool in
@@ -62,6 +73,7 @@ public final class TestServer: @unchecked Sendable {
       }
       guard keep else {
         socket.close()
+        closeListener()
         return
       }
       Thread { handler(socket) }.start()
@@ -76,8 +88,17 @@ public final class TestServer: @unchecked Sendable {
       stopped = true
       return accepted
     }
-    Glibc.shutdown(listener, Int32(SHUT_RDWR))
-    Glibc.close(listener)
+    lock.withLock {
+      // Wakes the accept thread (accept fails with EINVAL), which then closes the listener.
+      if !listenerClosed { Glibc.shutdown(listener, Int32(SHUT_RDWR)) }
+    }
     for socket in sockets { socket.shutdownAndClose() }
+  }
+
+  private func closeListener() {
+    lock.withLock {
+      Glibc.close(listener)
+      listenerClosed = true
+    }
   }
 }

@@ -58,3 +58,20 @@ enum PortReservation {
     return fd
   }
 }
+
+/// Keeps a listener's port from anyone else while the listener is briefly gone: a proxy that
+/// `/populate` replaces and may have to put back. A bound socket (SO_REUSEADDR and SO_REUSEPORT, not
+/// listening) is never handed out by a port-0 bind nor taken as an outgoing connection's local
+/// port, and a new listener on the same port may still bind beside it. Closed when released.
+public final class HeldPort: Sendable {
+  private let descriptor: Int32
+
+  /// Holds the port of `address` (which may be listened on now).
+  public init(_ address: SocketAddress) throws {
+    descriptor = try PortReservation.boundSocket(address)
+  }
+
+  deinit {
+    Glibc.close(descriptor)
+  }
+}

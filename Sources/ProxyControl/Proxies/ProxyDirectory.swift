@@ -98,6 +98,10 @@ public struct ProxyDirectory: Sendable {
   ) {
     var done: [ProxyInfo] = []
     var undo: [PopulateStep] = []
+    // The ports of replaced proxies stay held until the call ends, so that an undo can put them back
+    // where they were: a freed port may otherwise go to any port-0 bind or outgoing connection.
+    var held: [HeldPort] = []
+    defer { withExtendedLifetime(held) {} }
     do {
       for request in requests {
         if let existing = engine.proxy(named: request.name) {
@@ -113,6 +117,7 @@ public struct ProxyDirectory: Sendable {
           }
           let faults = try engine.faults(forProxy: request.name)
           let upstreamText = names.upstreamText(of: existing)
+          if let hold = try? HeldPort(existing.listen) { held.append(hold) }
           try await unlockedDelete(named: request.name)
           undo.append(.replaced(existing, faults: faults, upstreamText: upstreamText))
         } else {
@@ -188,6 +193,9 @@ public struct ProxyDirectory: Sendable {
     _ current: ProxyInfo, listen: SocketAddress, upstream: SocketAddress, upstreamText: String
   ) async throws {
     let faults = try engine.faults(forProxy: current.name)
+    // Held while the proxy is away, so that a failed move can put it back on its port.
+    let held = try? HeldPort(current.listen)
+    defer { withExtendedLifetime(held) {} }
     try await engine.removeProxy(named: current.name)
     do {
       _ = try await engine.addProxy(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcess
 import FaultHarness
 import Foundation
 
@@ -64,6 +65,12 @@ struct CompareCommand: AsyncParsableCommand {
   @Option(help: "A dump of a real server's GET /object_info whose node classes the mock runs.")
   var objectInfo: String?
 
+  @Flag(
+    help:
+      "Stop (exit status 130, the client and the runs' files gone) when standard input reaches end-of-file: the parent that started us is gone."
+  )
+  var exitWithParent = false
+
   func validate() throws {
     guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
     for (value, option) in [(proxyPort, "--proxy-port"), (serverPort, "--server-port")]
@@ -73,6 +80,8 @@ struct CompareCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    // Read first: a parent that dies before this would go unnoticed.
+    let parent = getppid()
     let selected: [RecoveryScenario]
     do {
       selected = try selectedScenarios()
@@ -80,8 +89,13 @@ struct CompareCommand: AsyncParsableCommand {
       fail("--scenarios: \(error)")
     }
     if let client {
-      try await compare(client: client, selected)
+      try await compare(client: client, selected, parent: parent)
       return
+    }
+    // The mocks and proxies the runs start exit with this process (their standard input pipes).
+    ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) { reason in
+      Console.err("faultline compare: \(reason), stopping\n")
+      Foundation.exit(130)
     }
     var runner = RecoveryRunner(repeats: runs, seed: seed) { measurement in
       let outcome =
@@ -100,7 +114,9 @@ struct CompareCommand: AsyncParsableCommand {
     if !report.allRecovered { throw ExitCode(1) }
   }
 
-  private func compare(client command: String, _ selected: [RecoveryScenario]) async throws {
+  private func compare(
+    client command: String, _ selected: [RecoveryScenario], parent: pid_t
+  ) async throws {
     let connect: Duration
     let recovery: Duration
     let promptDeadline: Duration
@@ -122,6 +138,9 @@ struct CompareCommand: AsyncParsableCommand {
       Foundation.exit(130)
     }
     defer { guardian.cancel() }
+    ParentWatch.start(originalParent: parent, watchStandardInput: exitWithParent) {
+      interrupt.trigger($0)
+    }
     var runner = ClientRunner(
       command: command, runs: runs, seed: seed, proxyPort: proxyPort, serverPort: serverPort,
       connectDeadline: connect, promptDeadline: promptDeadline, recoveryDeadline: recovery

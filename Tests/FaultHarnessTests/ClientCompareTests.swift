@@ -162,26 +162,43 @@ import Testing
   }
 
   @Test func aSignalToCompareStopsTheClientToo() async throws {
+    // The client has a process group of its own, so the terminal's Ctrl-C does not reach it.
+    try await expectCompareStopsItsClient(marker: "61.5151") { compare in
+      compare.signal(SIGINT)
+    }
+  }
+
+  @Test func aCompareWhoseParentIsGoneStopsTheClientToo() async throws {
+    // What the kernel does to the pipe when the test runner dies, even by SIGKILL.
+    try await expectCompareStopsItsClient(marker: "61.6161", arguments: ["--exit-with-parent"]) {
+      compare in compare.closeStandardInput()
+    }
+  }
+
+  /// Starts `compare` with a client that sleeps `marker` seconds, lets `stop` end it, and checks
+  /// that it exits with 130 and takes the client's process group and the run's files with it.
+  private func expectCompareStopsItsClient(
+    marker: String, arguments: [String] = [], stop: (ManagedChild) -> Void
+  ) async throws {
     // Its own temporary directory, to see that the run's files go too.
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     var environment = ProcessInfo.processInfo.environment
     environment["TMPDIR"] = directory.path
-    // The client has a process group of its own, so the terminal's Ctrl-C does not reach it.
     let compare = try ManagedChild(
       executable: FaultlineExecutable.url,
       arguments: [
-        "compare", "--client", "sleep 61.5151", "--connect-timeout", "60s", "--scenarios",
+        "compare", "--client", "sleep \(marker)", "--connect-timeout", "60s", "--scenarios",
         "sigkill",
-      ], environment: environment)
+      ] + arguments, environment: environment)
     defer { compare.signal(SIGKILL) }
     try await pollUntil("the client running", timeout: .seconds(30)) {
-      processRunning(withArgument: "61.5151")
+      processRunning(withArgument: marker)
     }
     #expect(try !FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
-    compare.signal(SIGINT)
+    stop(compare)
     #expect(await compare.waitForExit(timeout: .seconds(15)) == .exited(code: 130))
-    #expect(!processRunning(withArgument: "61.5151"), "the client's group went with it")
+    #expect(!processRunning(withArgument: marker), "the client's group went with it")
     let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
     #expect(left.isEmpty, "the run's files went too: \(left)")
   }
@@ -190,7 +207,7 @@ import Testing
     ChildProcess.ExitStatus?, ManagedChild
   ) {
     let compare = try ManagedChild(
-      executable: FaultlineExecutable.url, arguments: ["compare"] + arguments)
+      executable: FaultlineExecutable.url, arguments: ["compare", "--exit-with-parent"] + arguments)
     let status = await compare.waitForCompletion(timeout: .seconds(120))
     if status == nil { compare.signal(SIGKILL) }
     return (status, compare)

@@ -111,7 +111,7 @@ import Testing
       executable: FaultlineExecutable.url,
       arguments: [
         "compare", "--repeat", "1", "--scenarios", "sigkill,half-open", "--json", jsonPath,
-        "--out", directory.appendingPathComponent("out").path,
+        "--out", directory.appendingPathComponent("out").path, "--exit-with-parent",
       ])
     defer { compare.signal(SIGKILL) }
     let status = await compare.waitForExit(timeout: .seconds(60))

@@ -59,12 +59,15 @@ import Testing
     }
     let stalls = proxy.engine.eventLog.events().filter { $0.action == "stall" }
     // Nothing else is in flight, so only the retransmission timeout recovers a request: the round
-    // trip (40 ms) + rto_min (200 ms) + one to three 4 ms ticks, doubling when the retransmission is
-    // lost too. The exchange of each lost request waits that long on top of its round trip.
+    // trip (40 ms) + rto_min (200 ms) + one to three 4 ms ticks (Linux's tail loss probe, due then);
+    // when that copy is lost too, the timeout follows one timeout later, and only then doubles.
+    // The exchange of each lost request waits that long on top of its round trip.
     #expect(!stalls.isEmpty)
     for stall in stalls {
       let value = stall.value ?? 0
-      #expect((244...253).contains(value) || value >= 3 * 244, "stall \(value) ms")
+      #expect(
+        (244...253).contains(value) || (488...510).contains(value) || value >= 4 * 244,
+        "stall \(value) ms")
       let index = try #require(offsets.firstIndex(of: stall.offset ?? .max))
       #expect(
         times[index] >= value + 35 && times[index] < value + 40 + 3_000,

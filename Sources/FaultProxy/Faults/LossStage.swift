@@ -238,7 +238,12 @@ final class LossStage: QueuedStage {
   ) -> Held {
     sender.resent(at: time, by: recovery, firstSent: lost.firstSent, rtt: rtt)
     if lost.attempts < 15 && decider.isLost(draw: generator.next()) {
-      let timeout = recovery == .timeout ? lost.timeout &* 2 : lost.timeout
+      // A lone packet's first resend is Linux's tail loss probe (due when the timeout would be):
+      // when the probe is lost, the timeout follows one timeout later, not doubled; only the
+      // timeouts after it back off (kernel, request/response at 5 %/20 ms: 1,317 probes to 151
+      // timeouts, and two losses of one request cost about 490 ms, not 730).
+      let probed = recovery == .timeout && lost.attempts == 0
+      let timeout = recovery == .timeout && !probed ? lost.timeout &* 2 : lost.timeout
       let deadline = time &+ timeout &+ tickPhase(timeout: timeout)
       sender.retransmissionLost(at: time, until: deadline)
       return .lost(

@@ -15,7 +15,8 @@ import Testing
     var sender = TCPSenderModel(congestion: congestion)
     var draws = SplitMix64(state: seed)
     let minimum: UInt64 = 200_000_000
-    let timeout = TCPSenderModel.retransmissionTimeout(rtt: rtt, minimum: minimum)
+    // Linux's timeout on a steady path: RTT + rto_min, fired on the next tick.
+    let timeout = rtt + minimum + TCPSenderModel.tick
     var pending: [Lost] = []
     var last: UInt64 = 0
     /// Resends what a SACK sent at `laterSent`, or the timers due by `now`, recover.

@@ -135,8 +135,6 @@ final class LossStage: QueuedStage {
     let acknowledgementLost =
       acknowledgementLoss > 0 && acknowledgementGenerator.next().unitInterval < acknowledgementLoss
     sender.delivered(sentAt: sent, rtt: rtt, acknowledgementLost: acknowledgementLost)
-    sender.estimate.unacknowledged = RoundTripEstimate.Unacknowledged(
-      sent: sent, arrives: sent &+ rtt / 2, timeout: sender.retransmissionTimeout(rtt: rtt))
     // Its SACK marks every earlier lost packet whose timer would fire later; if the SACK is lost,
     // the tail loss probe that then resends this packet brings one.
     if acknowledgementLost {
@@ -275,8 +273,6 @@ final class LossStage: QueuedStage {
           at: time, until: time &+ timeout &+ tickPhase(timeout: timeout))
       }
     }
-    sender.estimate.unacknowledged = RoundTripEstimate.Unacknowledged(
-      sent: time, arrives: time &+ rtt / 2, timeout: sender.retransmissionTimeout(rtt: rtt))
     // A tail loss probe that got through brings a SACK: it marks what was lost before it.
     if recovery == .tailLossProbe { markLost(bySackOf: time, rtt: rtt, windowFull: false) }
     context.log(

@@ -66,9 +66,6 @@ struct TCPSenderModel {
   /// thus waits for the retransmission's ACK, as the kernel's does.
   private var recovery: (start: UInt64, end: UInt64, delivered: Int, sent: Int)?
 
-  /// `rto_min`: the floor of the retransmission timeout, and what a probe of one segment waits
-  /// beyond two round trips (for the receiver's delayed ACK).
-  let minimumTimeout: UInt64
   /// The smoothed RTT and timeout, which late ACKs lengthen; shared with the other direction's
   /// loss stage, which delivers the ACKs that ride on its data.
   let estimate: RoundTripEstimate
@@ -79,7 +76,6 @@ struct TCPSenderModel {
     estimate: RoundTripEstimate? = nil
   ) {
     window = CongestionWindow(control: congestion)
-    self.minimumTimeout = minimumTimeout
     self.estimate = estimate ?? RoundTripEstimate(minimumTimeout: minimumTimeout)
   }
 
@@ -132,7 +128,8 @@ struct TCPSenderModel {
   /// probe timeout after it left (2·RTT plus two ticks, or plus `rto_min` with one segment out), and
   /// the probe's ACK acknowledges everything that got through, and SACKs it past a hole.
   private mutating func probeForLostAcknowledgements(rtt: UInt64) {
-    let margin = outstanding > 1 ? Self.probeMinimum : minimumTimeout
+    // With one segment out Linux waits `rto_min` more, for the receiver's delayed ACK.
+    let margin = outstanding > 1 ? Self.probeMinimum : estimate.minimumTimeout
     let probe = lastSent &+ probeTimeout(rtt: rtt, margin: margin)
     for _ in 0..<awaitingNextAcknowledgement { insertAcknowledgement(probe &+ rtt) }
     awaitingNextAcknowledgement = 0
@@ -160,6 +157,14 @@ struct TCPSenderModel {
       acknowledge(sent &+ rtt)
       estimate.sample(rtt, sentAt: sent)
     }
+    awaitAcknowledgementCarrier(sentAt: sent, rtt: rtt)
+  }
+
+  /// The receiver acknowledges the segment sent at `sent` on the next data the other direction
+  /// sends, if that comes soon enough (see `LossStage.carriedAcknowledgement`).
+  private func awaitAcknowledgementCarrier(sentAt sent: UInt64, rtt: UInt64) {
+    estimate.unacknowledged = RoundTripEstimate.Unacknowledged(
+      sent: sent, arrives: sent &+ rtt / 2, timeout: retransmissionTimeout(rtt: rtt))
   }
 
   /// A segment sent at `sent` was lost: the timer that recovers it if no later segment does.
@@ -234,6 +239,7 @@ struct TCPSenderModel {
     at time: UInt64, rtt: UInt64, acknowledgementLostUntil deadline: UInt64? = nil
   ) {
     unresolved -= 1
+    awaitAcknowledgementCarrier(sentAt: time, rtt: rtt)
     guard let deadline else {
       acknowledge(time &+ rtt)
       return
@@ -243,12 +249,6 @@ struct TCPSenderModel {
       active.end = max(active.end, deadline)
       recovery = active
     }
-  }
-
-  /// Linux's timeout while the round trip is what the path gives: RTT + `rto_min`, fired on the
-  /// next tick (what `retransmissionTimeout(rtt:)` is until a late ACK lengthens it).
-  static func retransmissionTimeout(rtt: UInt64, minimum: UInt64) -> UInt64 {
-    rtt &+ minimum &+ tick
   }
 
   private var inFlight: Int { acknowledgements.count - acknowledgementHead }

@@ -65,10 +65,13 @@ enum PortReservation {
 /// port, and a new listener on the same port may still bind beside it. Closed when released.
 public final class HeldPort: Sendable {
   private let descriptor: Int32
+  /// The port held (the one the kernel chose when `address` asked for port 0).
+  public let port: UInt16
 
   /// Holds the port of `address` (which may be listened on now).
   public init(_ address: SocketAddress) throws {
     descriptor = try PortReservation.boundSocket(address)
+    port = SocketAddress.boundPort(ofDescriptor: descriptor) ?? address.port
   }
 
   deinit {

@@ -7,8 +7,8 @@ import Testing
   /// The configured latency of the path; with the real path's floor the round trip is 40.1 ms.
   static let latency: UInt64 = 40_000_000
   static let rtt = latency + LossStage.realPathRTT
-  /// A lone lost segment's timeout: RTT + rto_min (200 ms), fired on the next tick.
-  static let timeout = TCPSenderModel.retransmissionTimeout(rtt: rtt, minimum: 200_000_000)
+  /// A lone lost segment's timeout on a steady path: RTT + rto_min (200 ms), fired on the next tick.
+  static let timeout = rtt + 200_000_000 + TCPSenderModel.tick
 
   static func rig(_ loss: LossFault, seed: UInt64) -> StageRig<LossStage> {
     let rig = StageRig(

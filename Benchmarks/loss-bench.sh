@@ -20,6 +20,10 @@
 # LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition;
 # LOSS_BENCH_CAPTURE=1 records the kernel path's packets at the router and prints how long its
 # retransmitted segments waited, per connection (a Python capture: it adds load, use it to study);
+# LOSS_BENCH_PCAP=dir records the kernel path's headers on both router ports with tcpdump
+# (r0-LOSS-DELAY.pcap, r1-...: a port sees what its side sent, before the drop, and what reaches that
+# side, after it; a frame arriving on one port and never leaving the other was dropped), to study
+# single recoveries;
 # LOSS_BENCH_TIMERS=1 samples the kernel path's own RTT estimate and timeout (`ss -ti`, both ends)
 # during the request/response and message workloads and prints their distribution.
 set -euo pipefail
@@ -175,6 +179,18 @@ for loss in $losses; do
       pids+=("$capture")
       for _ in $(seq 100); do grep -q ready "$work/capture.log" && break; sleep 0.05; done
     fi
+    pcaps=()
+    if [[ -n "${LOSS_BENCH_PCAP:-}" ]]; then
+      command -v tcpdump >/dev/null || apt-get install -y tcpdump >/dev/null 2>&1
+      mkdir -p "$LOSS_BENCH_PCAP"
+      for dev in r0 r1; do
+        ip netns exec "$R" tcpdump -i "$dev" -s 128 -U -w "$LOSS_BENCH_PCAP/$dev-$loss-$delay.pcap" tcp 2>"$work/tcpdump-$dev.log" & pcaps+=($!)
+      done
+      pids+=("${pcaps[@]}")
+      for dev in r0 r1; do
+        for _ in $(seq 100); do grep -q listening "$work/tcpdump-$dev.log" && break; sleep 0.05; done
+      done
+    fi
     timers=()
     if [[ -n "${LOSS_BENCH_TIMERS:-}" ]]; then
       for ns in "$C" "$S"; do
@@ -193,6 +209,7 @@ for loss in $losses; do
       $bench client 127.0.0.1 "$proxy_port" msg "$work/f-msg.json" "$msg_count" "$msg_streams" & light+=($!)
     fi
     ((${#light[@]})) && wait "${light[@]}"
+    if ((${#pcaps[@]})); then kill -TERM "${pcaps[@]}" 2>/dev/null || true; wait "${pcaps[@]}" 2>/dev/null || true; fi
     if ((${#timers[@]})); then
       kill -TERM "${timers[@]}" 2>/dev/null || true; wait "${timers[@]}" 2>/dev/null || true
       $bench timer-report "$work/timers-$C.jsonl" "$work/timers-$S.jsonl"

@@ -243,7 +243,7 @@ final class LossStage: QueuedStage {
       let probed = recovery == .timeout && lost.attempts == 0
       let timeout = recovery == .timeout && !probed ? lost.timeout &* 2 : lost.timeout
       let deadline = time &+ timeout &+ tickPhase(timeout: timeout)
-      sender.retransmissionLost(at: time, until: deadline)
+      sender.retransmissionLost(at: time, until: deadline, rtt: rtt)
       return .lost(
         packet,
         LostPacket(
@@ -270,7 +270,7 @@ final class LossStage: QueuedStage {
       if rate > 0 && generator.next().unitInterval < rate {
         let timeout = sender.retransmissionTimeout(rtt: rtt)
         sender.recoveryAcknowledgementLost(
-          at: time, until: time &+ timeout &+ tickPhase(timeout: timeout))
+          at: time, until: time &+ timeout &+ tickPhase(timeout: timeout), rtt: rtt)
       }
     }
     // A tail loss probe that got through brings a SACK: it marks what was lost before it.

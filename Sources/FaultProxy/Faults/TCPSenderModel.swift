@@ -27,7 +27,12 @@
 /// worse: the receiver acknowledges the filled hole and
 /// what was sent behind it in one cumulative ACK, and Linux arms no loss probe during recovery, so the
 /// sender sends nothing new until its retransmission timeout; that timeout is spurious (everything
-/// had arrived), F-RTO sees so and the window is kept. Loop-confined, deterministic.
+/// had arrived), F-RTO sees so and the window is kept.
+///
+/// A timeout collapses the window to one segment and resends the oldest unacknowledged one, so new
+/// data waits one more round trip, for that copy's ACK (the kernel's message stream at 5 %/20 ms:
+/// the message after a recovery ended by a timeout left 40 ms after the timeout's copy, whether
+/// the timeout was spurious or resent a lost fast retransmission). Loop-confined, deterministic.
 struct TCPSenderModel {
   /// How a lost segment was recovered, for the event log.
   enum Recovery: String {
@@ -144,9 +149,10 @@ struct TCPSenderModel {
   }
 
   /// The ACK of a fast retransmission sent at `time` was lost while data waited for the window: nothing new
-  /// leaves until `deadline`, its retransmission timeout (counted from the last ACK seen, at `time`).
-  mutating func recoveryAcknowledgementLost(at time: UInt64, until deadline: UInt64) {
-    stall = (time, deadline)
+  /// leaves until `deadline`, its retransmission timeout (counted from the last ACK seen, at `time`),
+  /// has resent the oldest segment and that copy's ACK is back, a round trip later.
+  mutating func recoveryAcknowledgementLost(at time: UInt64, until deadline: UInt64, rtt: UInt64) {
+    stall = (time, deadline &+ rtt)
   }
 
   /// A segment sent at `sent` got through; its ACK was lost or not.
@@ -224,17 +230,19 @@ struct TCPSenderModel {
 
   /// The copy resent at `time` was lost too: the recovery it is part of lasts until that copy is
   /// resent, by a SACK or by the timeout at `deadline` (with no new data let out meanwhile, no SACK
-  /// comes in a message stream: it waits for the timeout, as Linux's does).
-  mutating func retransmissionLost(at time: UInt64, until deadline: UInt64) {
+  /// comes in a message stream: it waits for the timeout, as Linux's does), and the timeout's copy is
+  /// acknowledged a round trip later.
+  mutating func retransmissionLost(at time: UInt64, until deadline: UInt64, rtt: UInt64) {
     if var active = recovery, time >= active.start, time <= active.end {
-      active.end = max(active.end, deadline)
+      active.end = max(active.end, deadline &+ rtt)
       recovery = active
     }
   }
 
   /// The copy resent at `time` got through. When its ACK was lost (`acknowledgementLostUntil`: the
   /// timeout that then resends it), the next ACK acknowledges it, and the recovery it was part of
-  /// lasts until then or, if no ACK comes, until that timeout (spurious: F-RTO keeps the window).
+  /// lasts until then or, if no ACK comes, until the ACK of the timeout's copy (spurious: F-RTO keeps
+  /// the window).
   mutating func retransmissionDelivered(
     at time: UInt64, rtt: UInt64, acknowledgementLostUntil deadline: UInt64? = nil
   ) {
@@ -246,7 +254,7 @@ struct TCPSenderModel {
     }
     awaitingNextAcknowledgement += 1
     if var active = recovery, time >= active.start {
-      active.end = max(active.end, deadline)
+      active.end = max(active.end, deadline &+ rtt)
       recovery = active
     }
   }

@@ -143,6 +143,46 @@ import Testing
     #expect(seen > 10)
   }
 
+  /// A fast recovery that a timeout ends: its retransmission was lost, or that retransmission's ACK
+  /// was (nothing else comes back: the next message waits in the recovery). The timeout resends one
+  /// segment into a window of one, so the next message leaves when that copy's ACK is back, a round
+  /// trip after the timeout (the kernel's message stream at 5 %/20 ms: 40 ms after it, both ways).
+  @Test func afterARecoveryThatATimeoutEndsTheNextMessageWaitsForTheTimeoutsCopy() {
+    let gap = 50.0
+    let millisecond = StageRig<LossStage>.millisecond
+    let phase = 2 * TCPSenderModel.tick
+    var retransmissionLost = 0
+    var acknowledgementLost = 0
+    var onTheCopysAcknowledgement = 0
+    for seed in UInt64(1)...600 {
+      let rig = Self.rig(LossFault(rate: 0.1), seed: seed)
+      rig.host.lossRates[.upstream] = 0.1
+      for index in 0..<30 { rig.send(100, at: rig.at(Double(index) * gap)) }
+      rig.advance(to: rig.at(60_000))
+      let times = Self.releases(of: rig, writes: 30)
+      let late = (0..<30).map { times[$0] - rig.at(Double($0) * gap) }
+      guard let lost = late.firstIndex(where: { $0 > 0 }), lost >= 1, lost + 3 < 30,
+        late[lost - 1] == 0, times[lost + 1] == times[lost]
+      else { continue }
+      // The next message's SACK marks the lost one a round trip after that message left.
+      let fastRetransmit = rig.at(Double(lost) * gap) + 50 * millisecond + Self.rtt
+      let timeout = fastRetransmit + Self.timeout
+      if (timeout...timeout + phase).contains(times[lost]) {
+        // The retransmission was lost; the timeout's copy got through.
+        retransmissionLost += 1
+        #expect(times[lost + 2] >= times[lost] + Self.rtt, "seed \(seed): \(late)")
+      } else if times[lost] == fastRetransmit, times[lost + 2] > timeout - Self.rtt {
+        // The retransmission got through, its ACK did not: the timeout is spurious.
+        acknowledgementLost += 1
+        // (Later still when the next message is lost itself once it leaves.)
+        #expect(times[lost + 2] >= timeout + Self.rtt, "seed \(seed): \(late)")
+        if times[lost + 2] <= timeout + Self.rtt + phase { onTheCopysAcknowledgement += 1 }
+      }
+    }
+    #expect(retransmissionLost > 3 && acknowledgementLost > 3)
+    #expect(onTheCopysAcknowledgement * 2 > acknowledgementLost)
+  }
+
   /// A message every 50 ms on a path of `latency`, ACKs lost at `ackLoss`: per seed, how late each
   /// message was released.
   static func messageStream(latency: UInt64, ackLoss: Double, seed: UInt64) -> [UInt64] {

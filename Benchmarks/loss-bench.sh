@@ -227,7 +227,7 @@ for loss in $losses; do
     fi
     # How the kernel recovered, both ends together: probes, fast (SACK/RACK) recoveries, timeouts.
     echo "  kernel recoveries: $( (nsx "$C" nstat -az; nsx "$S" nstat -az) 2>/dev/null | awk '
-      $1 ~ /^(TcpRetransSegs|TcpExtTCPLossProbes|TcpExtTCPLossProbeRecovery|TcpExtTCPSackRecovery|TcpExtTCPTimeouts|TcpExtTCPLostRetransmit)$/ {
+      $1 ~ /^(TcpRetransSegs|TcpExtTCPLossProbes|TcpExtTCPLossProbeRecovery|TcpExtTCPSackRecovery|TcpExtTCPTimeouts|TcpExtTCPSpuriousRTOs|TcpExtTCPLostRetransmit)$/ {
         sum[$1] += $2 } END { for (k in sum) printf "%s=%d ", k, sum[k] }')"
     if [[ -n "${LOSS_BENCH_KEEP:-}" ]]; then
       mkdir -p "$LOSS_BENCH_KEEP"

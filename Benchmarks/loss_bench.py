@@ -28,6 +28,7 @@ Workloads (the first byte of a connection picks one on the server):
 import bisect
 import heapq
 import json
+import math
 import os
 import select
 import socket
@@ -385,11 +386,24 @@ def report(kernel_file, faultline_file, label, rtt_ms):
         "kernel_halves": {"stalled_ratio": self_stall, "p99_error": self_p99, "ks_tolerant": self_ks}}))
 
 
+def within_spread(ratio, halves_ratio):
+    """Whether a ratio of the model to the kernel is no further from 1 than the kernel's own two
+    halves' ratio (both taken as factors: 0.5x and 2x are as far)."""
+    if halves_ratio is None or not halves_ratio == halves_ratio or ratio <= 0:
+        return False
+    if halves_ratio <= 0:
+        return True
+    return abs(math.log(ratio)) <= abs(math.log(halves_ratio))
+
+
 def table(output_file):
     """One row per condition and workload from a loss-bench.sh output, goals checked: stalled share
     within 1.5x, p99 within 30 %, KS within 1 ms <= 0.3, bulk 0.5-2x. The stalled share is not
     judged on fewer than ten stalled samples on either path: a count that small varies by a third
-    or more between runs of the same path."""
+    or more between runs of the same path. A stalled share or p99 that misses its goal by no more
+    than the kernel's first half of samples differs from its second (as a ratio) is marked "within
+    the kernel's own spread": at that sample size the reference does not reproduce itself that
+    closely (a p99 that sits on the edge of a 1 % affected share jumps between 0.3 and 50 ms)."""
     condition = "?"
     print("| loss, delay each way | workload | p50 k / f (ms) | p99 k / f (ms) | stalled k / f "
           "| p99 error | KS (within 1 ms) | kernel/2: stalled, p99, KS | goals |")
@@ -422,14 +436,20 @@ def table(output_file):
             else:
                 small = k["stalled_share"] == 0 or m["stalled_share"] == 0
             ratio = m["stalled_share"] / k["stalled_share"] if k["stalled_share"] else float("nan")
+            spread = []
             if not small and not (1 / 1.5 <= ratio <= 1.5):
-                misses.append(f"stalled {ratio:.2f}x")
+                (spread if within_spread(ratio, halves.get("stalled_ratio")) else misses).append(
+                    f"stalled {ratio:.2f}x")
             if abs(p99_error) > 0.3:
-                misses.append(f"p99 {100 * p99_error:+.0f} %")
+                halves_p99 = halves.get("p99_error")
+                (spread if within_spread(1 + p99_error, None if halves_p99 is None else 1 + halves_p99)
+                 else misses).append(f"p99 {100 * p99_error:+.0f} %")
             ks = record.get("ks_tolerant", record["ks"])
             if ks > 0.3:
                 misses.append(f"KS {ks:.2f}")
             verdict = "met" if not misses else "**missed**: " + ", ".join(misses)
+            if spread:
+                verdict += f" ({', '.join(spread)}: within the kernel's own spread)"
             if small:
                 verdict += " (stalled: under 10 samples, not judged)"
             print(f"| {condition} | {label} | {k['p50']:.1f} / {m['p50']:.1f} | {k['p99']:.1f} / "

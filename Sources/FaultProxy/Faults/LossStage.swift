@@ -228,8 +228,8 @@ final class LossStage: QueuedStage {
   /// Resends a lost packet at `time`: it gets through (its stall is logged) or is lost again and
   /// waits for the next recovery. When the ACK of a fast retransmission that got through is lost:
   /// with `windowFull` (the marking packet had to wait for the window: a bulk sender) nothing new
-  /// leaves until the timeout; a sender that waits for its application holds new data in the
-  /// recovery until another ACK comes or, with none, the timeout.
+  /// leaves until the timeout's copy is acknowledged; a sender that waits for its application holds
+  /// new data in the recovery until another ACK comes or, with none, the same.
   private func recover(
     _ packet: Chunk, _ lost: LostPacket, at time: UInt64, by recovery: TCPSenderModel.Recovery,
     rtt: UInt64, windowFull: Bool = false
@@ -243,7 +243,12 @@ final class LossStage: QueuedStage {
       let probed = recovery == .timeout && lost.attempts == 0
       let timeout = recovery == .timeout && !probed ? lost.timeout &* 2 : lost.timeout
       let deadline = time &+ timeout &+ tickPhase(timeout: timeout)
-      sender.retransmissionLost(at: time, until: deadline, rtt: rtt)
+      // What waits behind it waits for the timeout's copy to be acknowledged (whether the copy
+      // itself gets through is drawn when it is resent).
+      let acknowledged =
+        acknowledgementLossRate() > 0
+        ? acknowledgedTimeoutCopy(after: deadline, timeout: timeout, copyDrawn: true) : deadline
+      sender.retransmissionLost(at: time, until: acknowledged, rtt: rtt)
       return .lost(
         packet,
         LostPacket(
@@ -261,7 +266,8 @@ final class LossStage: QueuedStage {
       let timeout = sender.retransmissionTimeout(rtt: rtt)
       sender.retransmissionDelivered(
         at: time, rtt: rtt,
-        acknowledgementLostUntil: time &+ timeout &+ tickPhase(timeout: timeout))
+        acknowledgementLostUntil: acknowledgedTimeoutCopy(
+          after: time &+ timeout &+ tickPhase(timeout: timeout), timeout: timeout))
     } else {
       sender.retransmissionDelivered(at: time, rtt: rtt)
     }
@@ -296,16 +302,46 @@ final class LossStage: QueuedStage {
     otherEstimate.sample(time &+ rtt / 2 &- carried.sent, sentAt: carried.sent)
   }
 
-  /// How far past RTT + rto_min + one tick a timeout fires: Linux rounds the timeout up to whole
-  /// 4 ms ticks and counts them from the current tick, each adding up to a tick; the kernel's timer
-  /// wheel then rounds a timer of 64 ticks or more up to 8 ticks (32 ms), of 512 or more to 64.
+  /// When a timeout's copy, resent at `deadline` with nothing else out (a timeout leaves a window
+  /// of one), is acknowledged: when the copy or its ACK is lost, no other ACK comes, and the next
+  /// timeout, doubled, resends it (a copy spurious or not). The kernel's message streams at 5 %
+  /// showed such chains after a recovery: waits of 600, 790 and 1,490 ms. Drawn from the ACKs'
+  /// generator, so the data's draws stay what they were.
+  /// `copyDrawn`: the first copy's own fate is drawn elsewhere; only its ACK's is drawn here.
+  private func acknowledgedTimeoutCopy(
+    after deadline: UInt64, timeout: UInt64, copyDrawn: Bool = false
+  ) -> UInt64 {
+    var deadline = deadline
+    var timeout = timeout
+    var copyDrawn = copyDrawn
+    let acknowledgementLoss = acknowledgementLossRate()
+    for _ in 0..<6 {
+      let lost = !copyDrawn && decider.isLost(draw: acknowledgementGenerator.next())
+      copyDrawn = false
+      guard lost || acknowledgementGenerator.next().unitInterval < acknowledgementLoss else {
+        break
+      }
+      timeout = timeout &* 2
+      deadline =
+        deadline &+ timeout
+        &+ Self.tickPhase(timeout: timeout, draw: acknowledgementGenerator.next().unitInterval)
+    }
+    return deadline
+  }
+
+  /// How far past RTT + rto_min + one tick a timeout fires: up to one more 4 ms tick, where in its
+  /// tick the timer was armed; the kernel's timer wheel puts a timer of 64 ticks or more in 8-tick
+  /// (32 ms) slots, of 512 or more in 64-tick slots. (The kernel's lone timeouts at 0 and 20 ms
+  /// fell 4 to 8 ms past RTT + 200 ms, at 50 ms 4 to 36 ms past it.)
   private func tickPhase(timeout: UInt64) -> UInt64 {
+    Self.tickPhase(timeout: timeout, draw: generator.next().unitInterval)
+  }
+
+  private static func tickPhase(timeout: UInt64, draw: Double) -> UInt64 {
     let tick = Double(TCPSenderModel.tick)
     let ticks = Double(timeout) / tick
     let granularity = ticks >= 512 ? 64.0 : ticks >= 64 ? 8.0 : 1.0
-    let rounding = generator.next().unitInterval
-    let phase = generator.next().unitInterval * granularity
-    return UInt64((rounding + phase) * tick)
+    return UInt64(draw * granularity * tick)
   }
 
   /// Hands everything up to the next unrecovered packet to the queue, stamped with its send time so

@@ -147,6 +147,8 @@ import Testing
   /// was (nothing else comes back: the next message waits in the recovery). The timeout resends one
   /// segment into a window of one, so the next message leaves when that copy's ACK is back, a round
   /// trip after the timeout (the kernel's message stream at 5 %/20 ms: 40 ms after it, both ways).
+  /// When that copy or its ACK is lost, the next timeout, doubled, resends it and the message waits
+  /// for that copy's ACK.
   @Test func afterARecoveryThatATimeoutEndsTheNextMessageWaitsForTheTimeoutsCopy() {
     let gap = 50.0
     let millisecond = StageRig<LossStage>.millisecond
@@ -154,9 +156,10 @@ import Testing
     var retransmissionLost = 0
     var acknowledgementLost = 0
     var onTheCopysAcknowledgement = 0
+    var onTheNextCopysAcknowledgement = 0
     for seed in UInt64(1)...600 {
       let rig = Self.rig(LossFault(rate: 0.1), seed: seed)
-      rig.host.lossRates[.upstream] = 0.1
+      rig.host.lossRates[.upstream] = 0.2
       for index in 0..<30 { rig.send(100, at: rig.at(Double(index) * gap)) }
       rig.advance(to: rig.at(60_000))
       let times = Self.releases(of: rig, writes: 30)
@@ -177,10 +180,16 @@ import Testing
         // (Later still when the next message is lost itself once it leaves.)
         #expect(times[lost + 2] >= timeout + Self.rtt, "seed \(seed): \(late)")
         if times[lost + 2] <= timeout + Self.rtt + phase { onTheCopysAcknowledgement += 1 }
+        // The doubled timeout (over 64 ticks: the timer wheel's 8-tick slots) after the first.
+        let next = timeout + 2 * Self.timeout + Self.rtt
+        if (next...next + phase + 8 * TCPSenderModel.tick).contains(times[lost + 2]) {
+          onTheNextCopysAcknowledgement += 1
+        }
       }
     }
     #expect(retransmissionLost > 3 && acknowledgementLost > 3)
     #expect(onTheCopysAcknowledgement * 2 > acknowledgementLost)
+    #expect(onTheNextCopysAcknowledgement > 1, "\(acknowledgementLost) recoveries with a lost ACK")
   }
 
   /// A message every 50 ms on a path of `latency`, ACKs lost at `ackLoss`: per seed, how late each

@@ -322,6 +322,7 @@ def latency_figures(samples, rtt_ms, base=None):
         "p50": percentile(samples, 0.5),
         "p90": percentile(samples, 0.9),
         "p99": percentile(samples, 0.99),
+        "p99_interval": quantile_interval(samples, 0.99),
         "p999": percentile(samples, 0.999),
         "affected": affected,
         "affected_share": len(affected) / len(samples),
@@ -329,6 +330,31 @@ def latency_figures(samples, rtt_ms, base=None):
         "stalled_count": len(stalled),
         "count": len(samples),
     }
+
+
+def quantile_interval(samples, share, z=1.96):
+    """The 95 % distribution-free confidence interval of a quantile: the samples at ranks
+    n*share -+ z*sqrt(n*share*(1-share)). At 1 % loss the 99th percentile sits where the lost
+    messages begin, so which side of it 1.0 or 1.1 % of lost messages fall decides between 0.3 and
+    50 ms: the interval says how well the run pins it (at 9,600 samples: p98.8 to p99.2)."""
+    ordered = sorted(samples)
+    n = len(ordered)
+    if n == 0:
+        return [float("nan"), float("nan")]
+    spread = z * math.sqrt(n * share * (1 - share))
+    low = max(0, math.floor(n * share - spread) - 1)
+    high = min(n - 1, math.ceil(n * share + spread) - 1)
+    return [ordered[low], ordered[high]]
+
+
+def p99_missed(kernel, model, tolerance=0.3):
+    """p99 within 30 %: judged on the two runs' 95 % intervals of it where the record has them (they
+    must overlap once the kernel's is widened by 30 %), else on the two values."""
+    if "p99_interval" in kernel and "p99_interval" in model:
+        k_low, k_high = kernel["p99_interval"]
+        m_low, m_high = model["p99_interval"]
+        return m_high < (1 - tolerance) * k_low or m_low > (1 + tolerance) * k_high
+    return abs(model["p99"] / kernel["p99"] - 1) > tolerance
 
 
 def report(kernel_file, faultline_file, label, rtt_ms):
@@ -377,6 +403,10 @@ def report(kernel_file, faultline_file, label, rtt_ms):
           f"{stall_ratio:5.2f} {stalled_counts}  p99 {100 * p99_error:+6.1f} %  KS(affected extra) {ks:4.2f}, "
           f"within {KS_TOLERANCE_MS:g} ms {ks_tolerant:4.2f} "
           f"({len(k['affected'])} vs {len(m['affected'])} samples)")
+    k_low, k_high = k["p99_interval"]
+    m_low, m_high = m["p99_interval"]
+    print(f"  {label:<14} p99 95 % interval: kernel {k_low:.1f}-{k_high:.1f} ms, faultline "
+          f"{m_low:.1f}-{m_high:.1f} ms{'' if not p99_missed(k, m) else '  (more than 30 % apart)'}")
     print(f"  {label:<14} kernel/2  its two halves: stalled ratio {self_stall:5.2f}  p99 "
           f"{100 * self_p99:+6.1f} %  KS within {KS_TOLERANCE_MS:g} ms {self_ks:4.2f}")
     print("JSONLINE " + json.dumps({
@@ -398,7 +428,8 @@ def within_spread(ratio, halves_ratio):
 
 def table(output_file):
     """One row per condition and workload from a loss-bench.sh output, goals checked: stalled share
-    within 1.5x, p99 within 30 %, KS within 1 ms <= 0.3, bulk 0.5-2x. The stalled share is not
+    within 1.5x, p99 within 30 % (of its 95 % interval, where the record has it: `p99_missed`),
+    KS within 1 ms <= 0.3, bulk 0.5-2x. The stalled share is not
     judged on fewer than ten stalled samples on either path: a count that small varies by a third
     or more between runs of the same path. A stalled share or p99 that misses its goal by no more
     than the kernel's first half of samples differs from its second (as a ratio) is marked "within
@@ -440,7 +471,7 @@ def table(output_file):
             if not small and not (1 / 1.5 <= ratio <= 1.5):
                 (spread if within_spread(ratio, halves.get("stalled_ratio")) else misses).append(
                     f"stalled {ratio:.2f}x")
-            if abs(p99_error) > 0.3:
+            if p99_missed(k, m):
                 halves_p99 = halves.get("p99_error")
                 (spread if within_spread(1 + p99_error, None if halves_p99 is None else 1 + halves_p99)
                  else misses).append(f"p99 {100 * p99_error:+.0f} %")

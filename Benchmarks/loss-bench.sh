@@ -18,12 +18,10 @@
 # conditions; the congestion control of the model with CONGESTION (default cubic). FAULTLINE_BIN skips
 # the release build;
 # LOSS_BENCH_KEEP=dir keeps the request/response and message samples of each condition;
-# LOSS_BENCH_CAPTURE=1 records the kernel path's packets at the router and prints how long its
-# retransmitted segments waited, per connection (a Python capture: it adds load, use it to study);
-# LOSS_BENCH_PCAP=dir records the kernel path's headers on both router ports with tcpdump
-# (r0-LOSS-DELAY.pcap, r1-...: a port sees what its side sent, before the drop, and what reaches that
-# side, after it; a frame arriving on one port and never leaving the other was dropped), to study
-# single recoveries;
+# LOSS_BENCH_CAPTURE=dir records the kernel path's headers on both router ports with tcpdump
+# (dir/r0-LOSS-DELAY.pcap, r1-...: a port sees what its side sent, before the drop, and what reaches
+# that side, after it; a frame arriving on one port and never leaving the other was dropped), keeps
+# them to study single recoveries, and prints how long retransmitted segments waited;
 # LOSS_BENCH_TIMERS=1 samples the kernel path's own RTT estimate and timeout (`ss -ti`, both ends)
 # during the request/response and message workloads and prints their distribution.
 set -euo pipefail
@@ -173,18 +171,12 @@ for loss in $losses; do
     mb=${bulk_mb:-$((delay == 0 ? 20 : 4))}
     echo "== $loss % loss each way, $delay ms each way (RTT $rtt ms): rr $rr_streams connections of $rr exchanges, msg $msg_streams streams of $msg_count messages, bulk $mb MB"
     for ns in "$C" "$S"; do nsx "$ns" nstat -n >/dev/null 2>&1 || true; done
-    if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
-      # Every kernel-path packet as it reaches the router, before the drop rule.
-      ip netns exec "$R" $bench capture r0,r1 "$work/capture.jsonl" >"$work/capture.log" 2>&1 & capture=$!
-      pids+=("$capture")
-      for _ in $(seq 100); do grep -q ready "$work/capture.log" && break; sleep 0.05; done
-    fi
     pcaps=()
-    if [[ -n "${LOSS_BENCH_PCAP:-}" ]]; then
+    if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
       command -v tcpdump >/dev/null || apt-get install -y tcpdump >/dev/null 2>&1
-      mkdir -p "$LOSS_BENCH_PCAP"
+      mkdir -p "$LOSS_BENCH_CAPTURE"
       for dev in r0 r1; do
-        ip netns exec "$R" tcpdump -i "$dev" -s 128 -U -w "$LOSS_BENCH_PCAP/$dev-$loss-$delay.pcap" tcp 2>"$work/tcpdump-$dev.log" & pcaps+=($!)
+        ip netns exec "$R" tcpdump -i "$dev" -s 128 -U -w "$LOSS_BENCH_CAPTURE/$dev-$loss-$delay.pcap" tcp 2>"$work/tcpdump-$dev.log" & pcaps+=($!)
       done
       pids+=("${pcaps[@]}")
       for dev in r0 r1; do
@@ -221,9 +213,8 @@ for loss in $losses; do
       both bulk $((mb * 1000000)) "bulk ${mb} MB" "$rtt" "$bulk_runs" >/dev/null
       tail -2 "$work/results.txt"
     fi
-    if [[ -n "${LOSS_BENCH_CAPTURE:-}" ]]; then
-      kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true
-      $bench retransmissions "$work/capture.jsonl" 5001
+    if ((${#pcaps[@]})); then
+      $bench retransmissions "$LOSS_BENCH_CAPTURE/r0-$loss-$delay.pcap" "$LOSS_BENCH_CAPTURE/r1-$loss-$delay.pcap" 5001
     fi
     # How the kernel recovered, both ends together: probes, fast (SACK/RACK) recoveries, timeouts.
     echo "  kernel recoveries: $( (nsx "$C" nstat -az; nsx "$S" nstat -az) 2>/dev/null | awk '

@@ -9,8 +9,9 @@
   delayline DEV_A DEV_B MS         user-space L2 bridge holding each frame MS ms (no netem here)
   report KERNEL.json FAULTLINE.json LABEL RTT_MS
                                    prints the comparison of one condition
-  capture DEVS OUT                 TCP headers arriving on DEVS (comma-separated), as JSON lines
-  retransmissions CAPTURE PORT     per connection: how long retransmitted segments waited
+  retransmissions R0.pcap R1.pcap PORT
+                                   per connection: how long retransmitted segments waited, from
+                                   the router's tcpdump captures (loss-bench.sh LOSS_BENCH_CAPTURE)
   timers OUT                       the kernel's RTT estimate and retransmission timeout of every
                                    established connection in this namespace (`ss -ti`, every 20 ms),
                                    as JSON lines, until killed
@@ -196,48 +197,35 @@ def delayline(dev_a, dev_b, delay_ms):
                 pass
 
 
-def capture(devices, out):
-    """Writes the TCP headers of frames arriving on `devices` (comma-separated) as JSON lines:
-    [time, source port, destination port, seq, length]. Run in the router namespace, it sees every
-    packet before the drop rule, so a sequence number seen twice is a retransmission."""
-    sockets = []
-    for dev in devices.split(","):
-        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-        sock.bind((dev, 0))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
-        sockets.append(sock)
-    print("capture ready", flush=True)
-    with open(out, "w") as handle_out:
-        while True:
-            readable, _, _ = select.select(sockets, [], [], 1)
-            for sock in readable:
-                for frame in incoming_frames(sock):
-                    ip = frame[14:]
-                    if len(ip) < 40 or ip[9] != 6:
-                        continue
-                    header = (ip[0] & 15) * 4
-                    tcp = ip[header:]
-                    length = struct.unpack("!H", ip[2:4])[0] - header - (tcp[12] >> 4) * 4
-                    source, destination, seq = struct.unpack("!HHI", tcp[:8])
-                    handle_out.write(json.dumps([round(time.monotonic(), 6), source, destination, seq, length]) + "\n")
-            handle_out.flush()
+def data_segments(pcap, server_port, from_server):
+    """(time, flow, seq) of each data segment in a tcpdump capture that one side sent: the server's
+    (`from_server`) or the client's. On a router port a side's own segments arrive before the drop
+    rule, so every copy it sent is there, lost or not."""
+    import re
+    import subprocess
+    text = subprocess.run(["tcpdump", "-r", pcap, "-tt", "-n", "-S"], capture_output=True,
+                          text=True).stdout
+    pattern = re.compile(r"^(\d+\.\d+) IP \S+?\.(\d+) > \S+?\.(\d+): .*?seq (\d+):(\d+)")
+    for line in text.splitlines():
+        match = pattern.match(line)
+        if match and match[4] != match[5]:
+            source, destination = int(match[2]), int(match[3])
+            if (source == int(server_port)) == from_server:
+                yield float(match[1]), (source, destination), int(match[4])
 
 
-def retransmissions(capture_file, server_port):
-    """How the kernel recovered, from a capture: per connection and direction, the time from each
-    segment's first copy to its retransmission (about one RTT: SACK; RTT + 200 ms or more: a probe
-    or a timeout)."""
+def retransmissions(client_side_pcap, server_side_pcap, server_port):
+    """How the kernel recovered, from the router's captures (`r0`, toward the client; `r1`, toward
+    the server): per connection and direction, the time from each segment's first copy to its
+    retransmission (about one RTT: SACK; RTT + 200 ms or more: a probe or a timeout)."""
     first, delays = {}, {}
-    with open(capture_file) as handle_in:
-        for line in handle_in:
-            when, source, destination, seq, length = json.loads(line)
-            if length <= 0:
-                continue
-            flow = (source, destination)
-            if (flow, seq) in first:
-                delays.setdefault(flow, []).append(1000 * (when - first[flow, seq]))
-            else:
-                first[flow, seq] = when
+    segments = list(data_segments(client_side_pcap, server_port, from_server=False))
+    segments += data_segments(server_side_pcap, server_port, from_server=True)
+    for when, flow, seq in sorted(segments):
+        if (flow, seq) in first:
+            delays.setdefault(flow, []).append(1000 * (when - first[flow, seq]))
+        else:
+            first[flow, seq] = when
     for (source, destination), values in sorted(delays.items()):
         sent = sum(1 for flow, _ in first if flow == (source, destination))
         side = "server->client" if source == int(server_port) else "client->server"
@@ -498,8 +486,6 @@ if __name__ == "__main__":
         client(*arguments)
     elif command == "delayline":
         delayline(*arguments)
-    elif command == "capture":
-        capture(*arguments)
     elif command == "retransmissions":
         retransmissions(*arguments)
     elif command == "timers":

@@ -121,7 +121,7 @@ final class LossStage: QueuedStage {
     if lost {
       let timeout = sender.retransmissionTimeout(rtt: rtt)
       let (timer, recovery) = sender.lost(sentAt: sent, rtt: rtt)
-      let deadline = timer &+ tickPhase(timeout: timer &- sent)
+      let deadline = timerFires(after: sent, timeout: timer &- sent)
       held.append(
         .lost(
           packet,
@@ -235,6 +235,7 @@ final class LossStage: QueuedStage {
     rtt: UInt64, windowFull: Bool = false
   ) -> Held {
     sender.resent(at: time, by: recovery, firstSent: lost.firstSent, rtt: rtt)
+    let acknowledgementLoss = acknowledgementLossRate()
     if lost.attempts < 15 && decider.isLost(draw: generator.next()) {
       // A lone packet's first resend is Linux's tail loss probe (due when the timeout would be):
       // when the probe is lost, the timeout follows one timeout later, not doubled; only the
@@ -242,13 +243,12 @@ final class LossStage: QueuedStage {
       // timeouts, and two losses of one request cost about 490 ms, not 730).
       let probed = recovery == .timeout && lost.attempts == 0
       let timeout = recovery == .timeout && !probed ? lost.timeout &* 2 : lost.timeout
-      let deadline = time &+ timeout &+ tickPhase(timeout: timeout)
+      let deadline = timerFires(after: time, timeout: timeout)
       // What waits behind it waits for the timeout's copy to be acknowledged (whether the copy
       // itself gets through is drawn when it is resent).
-      let acknowledged =
-        acknowledgementLossRate() > 0
-        ? acknowledgedTimeoutCopy(after: deadline, timeout: timeout, copyDrawn: true) : deadline
-      sender.retransmissionLost(at: time, until: acknowledged, rtt: rtt)
+      sender.retransmissionLost(
+        at: time, until: lastTimeoutCopy(after: deadline, timeout: timeout, firstCopyDrawn: true),
+        rtt: rtt)
       return .lost(
         packet,
         LostPacket(
@@ -259,28 +259,26 @@ final class LossStage: QueuedStage {
     if let carried = lost.carried {
       deliverLateAcknowledgement(of: carried, resentAt: time, rtt: rtt)
     }
-    let acknowledgementLoss = acknowledgementLossRate()
     if recovery == .fastRetransmit && !windowFull && acknowledgementLoss > 0
       && acknowledgementGenerator.next().unitInterval < acknowledgementLoss
     {
       let timeout = sender.retransmissionTimeout(rtt: rtt)
       sender.retransmissionDelivered(
         at: time, rtt: rtt,
-        acknowledgementLostUntil: acknowledgedTimeoutCopy(
-          after: time &+ timeout &+ tickPhase(timeout: timeout), timeout: timeout))
+        acknowledgementLostUntil: lastTimeoutCopy(
+          after: timerFires(after: time, timeout: timeout), timeout: timeout))
     } else {
       sender.retransmissionDelivered(at: time, rtt: rtt)
     }
-    // Not chained through `acknowledgedTimeoutCopy`: the kernel's bulk transfers had almost no
+    // Not chained through `lastTimeoutCopy`: the kernel's bulk transfers had almost no
     // spurious timeouts (9 in 2,775 fast recoveries at 0 ms, none in 545 at 20 ms), so this rule
     // already fires more often than Linux's (docs/profiles.md, where the model departs).
-    if windowFull {
-      let rate = acknowledgementLossRate()
-      if rate > 0 && generator.next().unitInterval < rate {
-        let timeout = sender.retransmissionTimeout(rtt: rtt)
-        sender.recoveryAcknowledgementLost(
-          at: time, until: time &+ timeout &+ tickPhase(timeout: timeout), rtt: rtt)
-      }
+    if windowFull && acknowledgementLoss > 0
+      && generator.next().unitInterval < acknowledgementLoss
+    {
+      let timeout = sender.retransmissionTimeout(rtt: rtt)
+      sender.recoveryAcknowledgementLost(
+        at: time, until: timerFires(after: time, timeout: timeout), rtt: rtt)
     }
     // A tail loss probe that got through brings a SACK: it marks what was lost before it.
     if recovery == .tailLossProbe { markLost(bySackOf: time, rtt: rtt, windowFull: false) }
@@ -300,52 +298,52 @@ final class LossStage: QueuedStage {
   private func deliverLateAcknowledgement(
     of carried: RoundTripEstimate.Unacknowledged, resentAt time: UInt64, rtt: UInt64
   ) {
-    let ownTimer = carried.sent &+ carried.timeout &+ tickPhase(timeout: carried.timeout)
+    let ownTimer = timerFires(after: carried.sent, timeout: carried.timeout)
     guard ownTimer &+ rtt / 2 >= time else { return }
     otherEstimate.sample(time &+ rtt / 2 &- carried.sent, sentAt: carried.sent)
   }
 
-  /// When a timeout's copy, resent at `deadline` with nothing else out (a timeout leaves a window
-  /// of one), is acknowledged: when the copy or its ACK is lost, no other ACK comes, and the next
-  /// timeout, doubled, resends it (a copy spurious or not). The kernel's message streams at 5 %
-  /// showed such chains after a recovery: waits of 600, 790 and 1,490 ms. Drawn from the ACKs'
-  /// generator, so the data's draws stay what they were (a copy's own loss still goes through the
-  /// loss model, as every packet's does). With `copyDrawn` the first copy's own fate is drawn when
-  /// it is resent, and only its ACK's here. At most six backoffs, 64 times the timeout.
-  private func acknowledgedTimeoutCopy(
-    after deadline: UInt64, timeout: UInt64, copyDrawn: Bool = false
+  /// When the timeout's copy that is acknowledged is resent, the first copy going at `deadline`
+  /// with nothing else out (a timeout leaves a window of one): when a copy or its ACK is lost, no
+  /// other ACK comes, and the next timeout, doubled, resends it (spurious or not). The kernel's
+  /// message streams at 5 % showed such chains after a recovery: waits of 600, 790 and 1,490 ms.
+  /// Drawn from the ACKs' generator, and only while ACKs are lost, so the data's draws stay what
+  /// they were (a copy's own loss still goes through the loss model, as every packet's does). With
+  /// `firstCopyDrawn` the first copy's own fate is drawn when it is resent, and only its ACK's
+  /// here. At most six backoffs, 64 times the timeout.
+  private func lastTimeoutCopy(
+    after deadline: UInt64, timeout: UInt64, firstCopyDrawn: Bool = false
   ) -> UInt64 {
+    let acknowledgementLoss = acknowledgementLossRate()
+    guard acknowledgementLoss > 0 else { return deadline }
     var deadline = deadline
     var timeout = timeout
-    var copyDrawn = copyDrawn
-    let acknowledgementLoss = acknowledgementLossRate()
-    for _ in 0..<6 {
-      let lost = !copyDrawn && decider.isLost(draw: acknowledgementGenerator.next())
-      copyDrawn = false
-      guard lost || acknowledgementGenerator.next().unitInterval < acknowledgementLoss else {
+    for backoff in 0..<6 {
+      let copyLost =
+        (backoff > 0 || !firstCopyDrawn) && decider.isLost(draw: acknowledgementGenerator.next())
+      guard copyLost || acknowledgementGenerator.next().unitInterval < acknowledgementLoss else {
         break
       }
       timeout = timeout &* 2
-      deadline =
-        deadline &+ timeout
-        &+ Self.tickPhase(timeout: timeout, draw: acknowledgementGenerator.next().unitInterval)
+      deadline = Self.timerFires(
+        after: deadline, timeout: timeout, draw: acknowledgementGenerator.next().unitInterval)
     }
     return deadline
   }
 
-  /// How far past RTT + rto_min + one tick a timeout fires: up to one more 4 ms tick, where in its
-  /// tick the timer was armed; the kernel's timer wheel puts a timer of 64 ticks or more in 8-tick
-  /// (32 ms) slots, of 512 or more in 64-tick slots. (The kernel's lone timeouts at 0 and 20 ms
-  /// fell 4 to 8 ms past RTT + 200 ms, at 50 ms 4 to 36 ms past it.)
-  private func tickPhase(timeout: UInt64) -> UInt64 {
-    Self.tickPhase(timeout: timeout, draw: generator.next().unitInterval)
+  /// When a timer armed at `time` for `timeout` fires: up to one 4 ms tick past it, by where in its
+  /// tick it was armed; the kernel's timer wheel puts a timer of 64 ticks or more in 8-tick (32 ms)
+  /// slots, of 512 or more in 64-tick slots. (With `timeout` RTT + rto_min + a tick, the kernel's
+  /// lone timeouts at 0 and 20 ms fell 4 to 8 ms past RTT + 200 ms, at 50 ms 4 to 36 ms past it.)
+  private func timerFires(after time: UInt64, timeout: UInt64) -> UInt64 {
+    Self.timerFires(after: time, timeout: timeout, draw: generator.next().unitInterval)
   }
 
-  private static func tickPhase(timeout: UInt64, draw: Double) -> UInt64 {
+  private static func timerFires(after time: UInt64, timeout: UInt64, draw: Double) -> UInt64 {
     let tick = Double(TCPSenderModel.tick)
     let ticks = Double(timeout) / tick
     let granularity = ticks >= 512 ? 64.0 : ticks >= 64 ? 8.0 : 1.0
-    return UInt64(draw * granularity * tick)
+    return time &+ timeout &+ UInt64(draw * granularity * tick)
   }
 
   /// Hands everything up to the next unrecovered packet to the queue, stamped with its send time so
